@@ -1,0 +1,78 @@
+import json
+
+from werkzeug.exceptions import BadRequest, Forbidden
+
+from odoo import http
+from odoo.http import request
+
+from odoo.addons.payment.logging import get_payment_logger
+
+from .. import const
+
+_logger = get_payment_logger(__name__)
+
+# Headers worth keeping with a notification; nothing secret travels in them.
+KEPT_HEADERS = ("User-Agent", "Content-Type", "X-Forwarded-For", const.SIGNATURE_HEADER)
+
+
+class PagoEfectivoController(http.Controller):
+    @http.route(
+        const.WEBHOOK_ROUTE, type="http", methods=["POST"], auth="public", csrf=False
+    )
+    def pagoefectivo_webhook(self):
+        """Verify, store and apply a PagoEfectivo notification.
+
+        403 without a valid signature, 400 for a body that is not a
+        notification; otherwise the notification is kept and answered 200,
+        even when it needs a human, since PagoEfectivo resending it would not help.
+        """
+        body = request.httprequest.get_data()
+        signature = request.httprequest.headers.get(const.SIGNATURE_HEADER)
+        provider, signing_key = self._provider_for(body, signature)
+        payload = self._parse(body)
+        headers = {
+            name: request.httprequest.headers[name]
+            for name in KEPT_HEADERS
+            if name in request.httprequest.headers
+        }
+        headers["Remote-Addr"] = request.httprequest.remote_addr
+        notification = request.env["pagoefectivo.notification"].sudo()._receive(
+            provider,
+            payload,
+            body.decode(),
+            headers,
+            signed_with_previous_key=signing_key == "previous",
+        )
+        return request.make_json_response(
+            {"received": True, "state": notification.state}, status=200
+        )
+
+    def _provider_for(self, body, signature):
+        providers = (
+            request.env["payment.provider"]
+            .sudo()
+            .search([("code", "=", "pagoefectivo"), ("state", "!=", "disabled")])
+        )
+        for provider in providers:
+            if signing_key := provider._pagoefectivo_signing_key(body, signature):
+                return provider, signing_key
+        _logger.warning(
+            "Rejected a PagoEfectivo notification from %s: %s signature.",
+            request.httprequest.remote_addr,
+            "invalid" if signature else "missing",
+        )
+        raise Forbidden()
+
+    def _parse(self, body):
+        try:
+            payload = json.loads(body)
+        except (UnicodeDecodeError, ValueError):
+            payload = None
+        if not (
+            isinstance(payload, dict)
+            and payload.get("eventType")
+            and isinstance(payload.get("data"), dict)
+        ):
+            _logger.warning("Rejected a malformed PagoEfectivo notification: %r", body[:500])
+            raise BadRequest()
+        return payload

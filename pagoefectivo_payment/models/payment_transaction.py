@@ -1,0 +1,233 @@
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+from odoo.addons.payment.logging import get_payment_logger
+
+from .. import const
+from ..exceptions import PagoEfectivoError
+from ..tools.customer_fields import customer_fields
+from ..tools.lima_time import format_lima, parse_lima, to_lima_expiry
+
+_logger = get_payment_logger(__name__)
+
+
+class PaymentTransaction(models.Model):
+    _inherit = "payment.transaction"
+
+    pagoefectivo_cip_url = fields.Char(string="Voucher URL", readonly=True, copy=False)
+    pagoefectivo_expiry = fields.Datetime(
+        string="Voucher Expiry", readonly=True, copy=False
+    )
+    pagoefectivo_paid_at = fields.Datetime(string="Paid At", readonly=True, copy=False)
+    pagoefectivo_notification_ids = fields.One2many(
+        "pagoefectivo.notification", "transaction_id", string="Notifications"
+    )
+    pagoefectivo_api_log_ids = fields.One2many(
+        "pagoefectivo.api.log", "transaction_id", string="API Calls"
+    )
+
+    # === CIP ISSUANCE === #
+
+    def _get_specific_rendering_values(self, processing_values):
+        """Issue the CIP when the customer confirms, as the redirect form is rendered."""
+        res = super()._get_specific_rendering_values(processing_values)
+        if self.provider_code != "pagoefectivo":
+            return res
+        if not self.provider_reference:
+            self._pagoefectivo_issue_cip()
+        return {"api_url": "/payment/status"}
+
+    def _pagoefectivo_issue_cip(self):
+        """Ask PagoEfectivo for a CIP; the transaction is pending with it, or in error."""
+        self.ensure_one()
+        try:
+            reply = self.provider_id._pagoefectivo_request(
+                "POST", "cips", self._pagoefectivo_cip_payload(), tx=self
+            )
+            data = reply.get("data") or {}
+            if not data.get("cip"):
+                raise PagoEfectivoError(self.env._("PagoEfectivo returned no CIP."))
+        except PagoEfectivoError as error:
+            _logger.warning(
+                "No CIP for transaction %s: %s (codes %s)",
+                self.reference,
+                error.args[0],
+                error.codes,
+            )
+            self._set_error(
+                self.env._(
+                    "We could not generate your PagoEfectivo payment code right now. "
+                    "Please try again in a few minutes or choose another payment "
+                    "method."
+                )
+            )
+            return
+        self.write(
+            {
+                "provider_reference": str(data["cip"]),
+                "pagoefectivo_cip_url": data.get("cipUrl"),
+                "pagoefectivo_expiry": parse_lima(data.get("dateExpiry"))
+                or self.provider_id._pagoefectivo_voucher_expiry(),
+            }
+        )
+        self._set_pending()
+
+    def _pagoefectivo_cip_payload(self):
+        provider = self.provider_id
+        concept = provider.pagoefectivo_payment_concept or self.company_id.name
+        payload = {
+            "currency": self.currency_id.name,
+            "amount": f"{self.amount:.2f}",
+            "transactionCode": self.reference,
+            "dateExpiry": to_lima_expiry(provider._pagoefectivo_voucher_expiry()),
+            "paymentConcept": (concept or "")[: const.FIELD_LIMITS["paymentConcept"]],
+            "additionalData": self.reference,
+            **customer_fields(self.partner_id, self.partner_email or self.partner_id.email),
+        }
+        if self.provider_id.company_id.email:
+            payload["adminEmail"] = self.provider_id.company_id.email[:100]
+        return payload
+
+    # === NOTIFICATION PROCESSING === #
+
+    @api.model
+    def _extract_reference(self, provider_code, payment_data):
+        if provider_code != "pagoefectivo":
+            return super()._extract_reference(provider_code, payment_data)
+        return str((payment_data.get("data") or {}).get("cip") or "")
+
+    @api.model
+    def _search_by_reference(self, provider_code, payment_data):
+        """Find the transaction by its CIP, else by the transaction code sent with it."""
+        if provider_code != "pagoefectivo":
+            return super()._search_by_reference(provider_code, payment_data)
+        cip = self._extract_reference(provider_code, payment_data)
+        code = (payment_data.get("data") or {}).get("transactionCode")
+        base = Domain("provider_code", "=", "pagoefectivo")
+        tx = cip and self.search(base & Domain("provider_reference", "=", cip), limit=1)
+        if not tx and code:
+            tx = self.search(
+                base
+                & Domain("reference", "=", code)
+                & Domain("provider_reference", "in", [False, cip]),
+                limit=1,
+            )
+        return tx or self.browse()
+
+    def _extract_amount_data(self, payment_data):
+        if self.provider_code != "pagoefectivo":
+            return super()._extract_amount_data(payment_data)
+        data = payment_data.get("data") or {}
+        if payment_data.get("eventType") != const.EVENT_PAID:
+            return {"amount": self.amount, "currency_code": self.currency_id.name}
+        return {
+            "amount": float(data.get("amount") or 0.0),
+            "currency_code": data.get("currency"),
+        }
+
+    def _pagoefectivo_amount_problem(self, payment_data):
+        """Why a payment's amount or currency does not fit the transaction, if it doesn't."""
+        data = payment_data.get("data") or {}
+        if data.get("currency") != self.currency_id.name:
+            return "currency_mismatch"
+        try:
+            amount = float(data.get("amount"))
+        except (TypeError, ValueError):
+            return "amount_mismatch"
+        if self.currency_id.compare_amounts(amount, self.amount):
+            return "amount_mismatch"
+        return False
+
+    def _apply_updates(self, payment_data):
+        if self.provider_code != "pagoefectivo":
+            return super()._apply_updates(payment_data)
+        event = payment_data.get("eventType")
+        data = payment_data.get("data") or {}
+        if data.get("cip") and not self.provider_reference:
+            self.provider_reference = str(data["cip"])
+        if event == const.EVENT_PAID:
+            self._pagoefectivo_mark_paid(parse_lima(data.get("paymentDate")))
+        elif event in (const.EVENT_EXPIRED, const.EVENT_DELETED):
+            self._set_canceled(
+                state_message=self.env._("The PagoEfectivo voucher expired or was removed.")
+            )
+
+    def _pagoefectivo_mark_paid(self, paid_at):
+        paid_at = paid_at or fields.Datetime.now()
+        late = self.state == "cancel" or (
+            self.pagoefectivo_expiry and paid_at > self.pagoefectivo_expiry
+        )
+        self.pagoefectivo_paid_at = paid_at
+        self._set_done(extra_allowed_states=("cancel",))
+        self.env.ref("payment.cron_post_process_payment_tx")._trigger()
+        if late:
+            self._pagoefectivo_ask_human(
+                self.env._("Paid after its voucher expired"),
+                self.env._(
+                    "Payment %(reference)s (CIP %(cip)s) was paid on %(paid)s, after its "
+                    "voucher expired or was cancelled. The money is in: confirm or "
+                    "refund the order.",
+                    reference=self.reference,
+                    cip=self.provider_reference,
+                    paid=paid_at,
+                ),
+            )
+
+    def _pagoefectivo_ask_human(self, summary, note):
+        """An activity on the order (or invoice) the transaction pays."""
+        document = self.sale_order_ids[:1] or self.invoice_ids[:1]
+        if not document:
+            _logger.warning("%s: %s", summary, note)
+            return
+        document.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=note,
+            user_id=(document.user_id or self.env.ref("base.user_admin")).id
+            if "user_id" in document._fields
+            else self.env.ref("base.user_admin").id,
+        )
+
+    # === LIFECYCLE === #
+
+    def action_pagoefectivo_cancel(self):
+        """Cancel pending vouchers: removed at PagoEfectivo, then here."""
+        for tx in self.filtered(
+            lambda t: t.provider_code == "pagoefectivo" and t.state == "pending"
+        ):
+            tx._pagoefectivo_delete_cip()
+            tx._set_canceled(state_message=self.env._("Voucher cancelled."))
+
+    def _pagoefectivo_delete_cip(self):
+        self.ensure_one()
+        if self.provider_reference:
+            self.provider_id._pagoefectivo_request(
+                "DELETE", f"cips/{self.provider_reference}", tx=self
+            )
+
+    def _pagoefectivo_extend(self, new_expiry):
+        """Move the voucher's expiry; an expired voucher becomes payable again."""
+        self.ensure_one()
+        self.provider_id._pagoefectivo_request(
+            "PATCH",
+            f"cips/{self.provider_reference}",
+            {"dateExpiry": to_lima_expiry(new_expiry)},
+            tx=self,
+        )
+        self.pagoefectivo_expiry = new_expiry
+        if self.state == "cancel":
+            self._set_pending(extra_allowed_states=("cancel",))
+
+    def action_pagoefectivo_extend(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Extend voucher"),
+            "res_model": "pagoefectivo.extend.voucher",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_transaction_id": self.id},
+        }
+
+    def _pagoefectivo_expiry_lima(self):
+        return format_lima(self.pagoefectivo_expiry) if self.pagoefectivo_expiry else ""
