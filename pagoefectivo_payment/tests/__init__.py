@@ -1,1 +1,2 @@
+from . import test_checkout
 from . import test_tools

@@ -49,7 +49,7 @@ def phone_fields(partner):
 
 def country_name(partner):
     """Upper-case ASCII country name, as `PERU`."""
-    name = partner.country_id.with_context(lang="es_PE").name or ""
+    name = partner.country_id.with_context(lang="en_US").name or ""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore")
     return _fit("userCountry", ascii_name.decode().upper())
 
