@@ -1,2 +1,3 @@
 from . import test_checkout
 from . import test_tools
+from . import test_webhook

@@ -1,4 +1,5 @@
 import json
+from contextlib import contextmanager
 
 from odoo.fields import Command
 
@@ -64,6 +65,18 @@ class PagoEfectivoCommon(AccountPaymentCommon, PaymentHttpCommon):
         self.provider._pagoefectivo_forget_token()
 
     # === HELPERS === #
+
+    @contextmanager
+    def _odoo_reachable(self):
+        """Let other threads (the emulator, parallel senders) call this test's Odoo.
+
+        What this test wrote is flushed first, and what the requests wrote is
+        read afresh after, so both sides see the same data.
+        """
+        self.env.flush_all()
+        with self.allow_requests(all_requests=True):
+            yield
+        self.env.invalidate_all()
 
     def _create_invoice(self, amount=None):
         return self.init_invoice(
