@@ -10,6 +10,9 @@ from pathlib import Path
 
 import requests
 
+import odoo
+from odoo.modules.registry import Registry
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_SCRIPT = REPO_ROOT / "tools" / "odoo-env.sh"
 
@@ -29,9 +32,7 @@ def fresh_database(prefix):
     name = f"{prefix}_{os.getpid()}"
     with tempfile.TemporaryDirectory() as workdir:
         config = Path(workdir) / "odoo.conf"
-        config.write_text(
-            _shell(f'ODOO_DATA_DIR="{workdir}/data" odoo_config {name}')
-        )
+        config.write_text(_shell(f'ODOO_DATA_DIR="{workdir}/data" odoo_config {name}'))
         _shell(f'dropdb --if-exists {name}; odoo_install {name} "{config}"')
         try:
             yield name, config
@@ -41,9 +42,6 @@ def fresh_database(prefix):
 
 def environment(database, config):
     """An Odoo registry on the database, in this process."""
-    import odoo
-    from odoo.modules.registry import Registry
-
     odoo.tools.config.parse_config(["-c", str(config)])
     return Registry(database)
 
@@ -62,10 +60,18 @@ def odoo_server(database, config, workers=2):
     python = _shell('echo "$PYTHON"').strip()
     process = subprocess.Popen(
         [
-            python, odoo_bin, "-c", str(config), "-d", database,
-            f"--http-port={port}", f"--workers={workers}",
-            "--max-cron-threads=0", "--log-level=warn",
-            "--limit-time-real=600", "--limit-time-cpu=600",
+            python,
+            odoo_bin,
+            "-c",
+            str(config),
+            "-d",
+            database,
+            f"--http-port={port}",
+            f"--workers={workers}",
+            "--max-cron-threads=0",
+            "--log-level=warn",
+            "--limit-time-real=600",
+            "--limit-time-cpu=600",
         ],
         stdout=subprocess.DEVNULL,
     )

@@ -18,8 +18,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-
 from _odoo import REPO_ROOT, environment, fresh_database, odoo_server
+
+import odoo
 
 sys.path.insert(0, str(REPO_ROOT))
 
@@ -31,8 +32,6 @@ FIRST_CIP = 30000000
 
 def prepare(registry, count):
     """A Peruvian company, the provider, and `count` pending transactions."""
-    import odoo
-
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         company = env.ref("base.main_company")
@@ -107,7 +106,8 @@ def report(label, wall, latencies, statuses):
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     codes = {code: statuses.count(code) for code in sorted(set(statuses))}
     print(
-        f"{label:<14} {len(latencies):>5} requests  {len(latencies) / wall:7.1f} req/s  "
+        f"{label:<14} {len(latencies):>5} requests  "
+        f"{len(latencies) / wall:7.1f} req/s  "
         f"p50 {statistics.median(ordered) * 1000:7.1f} ms  p99 {p99 * 1000:7.1f} ms  "
         f"HTTP {codes}"
     )
@@ -115,12 +115,12 @@ def report(label, wall, latencies, statuses):
 
 
 def count_payments(registry, cips):
-    import odoo
-
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         txs = env["payment.transaction"].search([("provider_reference", "in", cips)])
-        txs.filtered(lambda tx: tx.state == "done" and not tx.is_post_processed)._post_process()
+        txs.filtered(
+            lambda tx: tx.state == "done" and not tx.is_post_processed
+        )._post_process()
         done = len(txs.filtered(lambda tx: tx.state == "done"))
         payments = env["account.payment"].search_count(
             [("payment_transaction_id", "in", txs.ids)]
@@ -147,6 +147,7 @@ def main():
         random.Random(11).shuffle(burst)
 
         with odoo_server(database, config, args.workers) as url:
+
             def health(_index):
                 return requests.get(url + "/web/health", timeout=60).status_code
 
@@ -157,7 +158,10 @@ def main():
                 return requests.post(
                     webhook,
                     data=body,
-                    headers={"Content-Type": "application/json", "PE-Signature": signature},
+                    headers={
+                        "Content-Type": "application/json",
+                        "PE-Signature": signature,
+                    },
                     timeout=120,
                 ).status_code
 
@@ -165,17 +169,23 @@ def main():
                 f"{len(burst)} notifications ({len(duplicates)} duplicates) for "
                 f"{len(bodies)} CIPs, {args.senders} senders, {args.workers} workers"
             )
-            base = report("/web/health", *timed(health, range(len(burst)), args.senders))
+            base = report(
+                "/web/health", *timed(health, range(len(burst)), args.senders)
+            )
             hook = report("webhook", *timed(post, burst, args.senders))
         print(
             f"ratio webhook/baseline: throughput {hook[0] / base[0]:.3f}, "
             f"p50 {hook[1] / base[1]:.1f}x, p99 {hook[2] / base[2]:.1f}x"
         )
         done, payments, states = count_payments(registry, [v[0] for v in vouchers])
-        print(f"transactions done: {done}/{len(vouchers)}; payments created: {payments}")
+        print(
+            f"transactions done: {done}/{len(vouchers)}; payments created: {payments}"
+        )
         print(f"notifications by state: {states}")
         ok = done == payments == len(vouchers)
-        print("payments == distinct CIPs" if ok else "MISMATCH: payments != distinct CIPs")
+        print(
+            "payments == distinct CIPs" if ok else "MISMATCH: payments != distinct CIPs"
+        )
         return 0 if ok else 1
 
 

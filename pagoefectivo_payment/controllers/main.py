@@ -36,12 +36,16 @@ class PagoEfectivoController(http.Controller):
             if name in request.httprequest.headers
         }
         headers["Remote-Addr"] = request.httprequest.remote_addr
-        notification = request.env["pagoefectivo.notification"].sudo()._receive(
-            provider,
-            payload,
-            body.decode(),
-            headers,
-            signed_with_previous_key=signing_key == "previous",
+        notification = (
+            request.env["pagoefectivo.notification"]
+            .sudo()
+            ._receive(
+                provider,
+                payload,
+                body.decode(),
+                headers,
+                signed_with_previous_key=signing_key == "previous",
+            )
         )
         return request.make_json_response(
             {"received": True, "state": notification.state}, status=200
@@ -73,6 +77,8 @@ class PagoEfectivoController(http.Controller):
             and payload.get("eventType")
             and isinstance(payload.get("data"), dict)
         ):
-            _logger.warning("Rejected a malformed PagoEfectivo notification: %r", body[:500])
+            _logger.warning(
+                "Rejected a malformed PagoEfectivo notification: %r", body[:500]
+            )
             raise BadRequest()
         return payload

@@ -76,7 +76,9 @@ class PagoEfectivoNotification(models.Model):
     # === RECEPTION === #
 
     @api.model
-    def _receive(self, provider, payload, body, headers=None, source="webhook", **extra):
+    def _receive(
+        self, provider, payload, body, headers=None, source="webhook", **extra
+    ):
         """Store a notification, then apply it; return the stored record.
 
         The record survives whatever applying it does: a failure leaves it
@@ -106,14 +108,18 @@ class PagoEfectivoNotification(models.Model):
         except _CONCURRENCY_ERRORS:
             raise
         except Exception as error:  # noqa: BLE001 - kept for review, never lost
-            _logger.exception("Could not apply PagoEfectivo notification %s", notification.id)
+            _logger.exception(
+                "Could not apply PagoEfectivo notification %s", notification.id
+            )
             notification._flag("error", str(error))
         return notification
 
     def _apply(self, payload):
         self.ensure_one()
-        tx = self.env["payment.transaction"].sudo()._search_by_reference(
-            "pagoefectivo", payload
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            ._search_by_reference("pagoefectivo", payload)
         )
         if not tx:
             return self._flag("unknown_cip", self.env._("No transaction has this CIP."))
@@ -163,7 +169,9 @@ class PagoEfectivoNotification(models.Model):
         if tx.state != "pending":
             return self._set_outcome(
                 "duplicate",
-                self.env._("Transaction already %(state)s; nothing changed.", state=tx.state),
+                self.env._(
+                    "Transaction already %(state)s; nothing changed.", state=tx.state
+                ),
             )
         tx._process("pagoefectivo", payload)
         return self._set_outcome("applied", self.env._("Transaction cancelled."))

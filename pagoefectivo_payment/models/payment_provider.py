@@ -148,8 +148,12 @@ class PaymentProvider(models.Model):
         if signature_matches(provider.pagoefectivo_secret_key, body, signature):
             return "current"
         until = provider.pagoefectivo_previous_secret_until
-        if until and until > fields.Datetime.now() and signature_matches(
-            provider.pagoefectivo_previous_secret_key, body, signature
+        if (
+            until
+            and until > fields.Datetime.now()
+            and signature_matches(
+                provider.pagoefectivo_previous_secret_key, body, signature
+            )
         ):
             return "previous"
         return None
@@ -163,7 +167,8 @@ class PaymentProvider(models.Model):
             message, kind = self._pagoefectivo_credentials_problem(error), "danger"
         else:
             message = self.env._(
-                "PagoEfectivo accepted the credentials of service %(service)s at %(url)s.",
+                "PagoEfectivo accepted the credentials of service %(service)s "
+                "at %(url)s.",
                 service=self.pagoefectivo_service_id,
                 url=self._pagoefectivo_api_base(),
             )

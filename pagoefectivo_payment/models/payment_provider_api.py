@@ -84,7 +84,7 @@ class PaymentProvider(models.Model):
     # === REQUESTS === #
 
     def _pagoefectivo_request(
-        self, method, endpoint, payload=None, *, authorized=True, tx=None, cip=None
+        self, method, endpoint, payload=None, *, authorized=True, tx=None
     ):
         """Call the API and return its JSON reply.
 
@@ -104,9 +104,7 @@ class PaymentProvider(models.Model):
             if authorized:
                 headers["Authorization"] = f"Bearer {self._pagoefectivo_get_token()}"
                 headers["Origin"] = "web"
-            response = self._pagoefectivo_send(
-                method, url, payload, headers, tx=tx, cip=cip
-            )
+            response = self._pagoefectivo_send(method, url, payload, headers, tx=tx)
             status = response.status_code if response is not None else None
             if status == 401 and authorized and not token_renewed:
                 token_renewed = True
@@ -125,7 +123,7 @@ class PaymentProvider(models.Model):
             delay = min(int(retry_after), const.BACKOFF_SECONDS[-1])
         return delay
 
-    def _pagoefectivo_send(self, method, url, payload, headers, *, tx=None, cip=None):
+    def _pagoefectivo_send(self, method, url, payload, headers, *, tx=None):
         """One HTTP exchange, logged; None when the network failed."""
         started = time.monotonic()
         response = error = None
@@ -153,7 +151,7 @@ class PaymentProvider(models.Model):
                 "provider_id": self.id,
                 "transaction_id": tx.id if tx else False,
                 "reference": tx.reference if tx else False,
-                "cip": cip or (tx.provider_reference if tx else False),
+                "cip": (tx and tx.provider_reference) or _replied_cip(response),
                 "method": method,
                 "url": url,
                 "request_body": _dump(mask_secrets(payload)) if payload else False,
@@ -212,9 +210,22 @@ def _response_text(response):
         return response.text[:2000]
 
 
+def _replied_cip(response):
+    """The CIP a reply names, so that the call that issued it is found by it."""
+    try:
+        data = response.json().get("data")
+    except (AttributeError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("cip") and str(data["cip"])
+
+
 def _error_items(reply):
     data = reply.get("data")
-    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+    return (
+        [item for item in data if isinstance(item, dict)]
+        if isinstance(data, list)
+        else []
+    )
 
 
 def _error_codes(reply):
@@ -224,7 +235,8 @@ def _error_codes(reply):
 
 def _error_detail(reply):
     details = [
-        f"{item.get('code')} {item.get('field') or ''}: {item.get('message') or ''}".strip()
+        " ".join(filter(None, [str(item.get("code")), item.get("field")]))
+        + f": {item.get('message') or ''}"
         for item in _error_items(reply)
     ]
     head = " ".join(filter(None, [str(reply.get("code") or ""), reply.get("message")]))

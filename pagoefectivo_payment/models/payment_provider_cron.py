@@ -20,7 +20,7 @@ class PaymentProvider(models.Model):
 
     @api.model
     def _cron_pagoefectivo_recover(self):
-        """Ask PagoEfectivo about pending CIPs: paid ones are applied, expired cancelled."""
+        """Ask PagoEfectivo about pending CIPs: apply the paid, cancel the expired."""
         pending = self.env["payment.transaction"].search(
             [
                 ("provider_code", "=", "pagoefectivo"),
@@ -30,8 +30,9 @@ class PaymentProvider(models.Model):
         )
         for provider in pending.provider_id:
             txs = pending.filtered(lambda tx, p=provider: tx.provider_id == p)
-            for start in range(0, len(txs), const.SEARCH_BATCH_SIZE):
-                batch = txs[start : start + const.SEARCH_BATCH_SIZE]
+            size = provider._pagoefectivo_search_batch_size()
+            for start in range(0, len(txs), size):
+                batch = txs[start : start + size]
                 try:
                     provider._pagoefectivo_recover_batch(batch)
                 except PagoEfectivoError as error:
@@ -44,8 +45,12 @@ class PaymentProvider(models.Model):
                 if not modules.module.current_test:
                     self.env["ir.cron"]._commit_progress(len(batch))
         self.env["ir.config_parameter"].sudo().set_param(
-            "pagoefectivo_payment.last_recovery", fields.Datetime.to_string(fields.Datetime.now())
+            "pagoefectivo_payment.last_recovery",
+            fields.Datetime.to_string(fields.Datetime.now()),
         )
+
+    def _pagoefectivo_search_batch_size(self):
+        return const.SEARCH_BATCH_SIZE
 
     def _pagoefectivo_recover_batch(self, txs):
         payload = {"data": [{"cip": _as_number(tx.provider_reference)} for tx in txs]}
@@ -99,7 +104,8 @@ def _event_of(result):
     if parse_lima(result.get("dateRemoval")):
         return const.EVENT_DELETED
     expiry = parse_lima(result.get("dateExpiry"))
-    if expiry and expiry < fields.Datetime.now():
+    expired_name = str(result.get("statusName") or "").lower().startswith("expirad")
+    if expired_name or (expiry and expiry <= fields.Datetime.now()):
         return const.EVENT_EXPIRED
     return None
 

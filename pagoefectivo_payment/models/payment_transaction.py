@@ -29,7 +29,7 @@ class PaymentTransaction(models.Model):
     # === CIP ISSUANCE === #
 
     def _get_specific_rendering_values(self, processing_values):
-        """Issue the CIP when the customer confirms, as the redirect form is rendered."""
+        """Issue the CIP when the customer confirms: the redirect form is rendered."""
         res = super()._get_specific_rendering_values(processing_values)
         if self.provider_code != "pagoefectivo":
             return res
@@ -38,7 +38,7 @@ class PaymentTransaction(models.Model):
         return {"api_url": "/payment/status"}
 
     def _pagoefectivo_issue_cip(self):
-        """Ask PagoEfectivo for a CIP; the transaction is pending with it, or in error."""
+        """Ask PagoEfectivo for a CIP: the tx is pending with it, or in error."""
         self.ensure_one()
         try:
             reply = self.provider_id._pagoefectivo_request(
@@ -82,7 +82,9 @@ class PaymentTransaction(models.Model):
             "dateExpiry": to_lima_expiry(provider._pagoefectivo_voucher_expiry()),
             "paymentConcept": (concept or "")[: const.FIELD_LIMITS["paymentConcept"]],
             "additionalData": self.reference,
-            **customer_fields(self.partner_id, self.partner_email or self.partner_id.email),
+            **customer_fields(
+                self.partner_id, self.partner_email or self.partner_id.email
+            ),
         }
         if self.provider_id.company_id.email:
             payload["adminEmail"] = self.provider_id.company_id.email[:100]
@@ -98,7 +100,7 @@ class PaymentTransaction(models.Model):
 
     @api.model
     def _search_by_reference(self, provider_code, payment_data):
-        """Find the transaction by its CIP, else by the transaction code sent with it."""
+        """Find the transaction by its CIP, else by the transaction code sent along."""
         if provider_code != "pagoefectivo":
             return super()._search_by_reference(provider_code, payment_data)
         cip = self._extract_reference(provider_code, payment_data)
@@ -126,7 +128,7 @@ class PaymentTransaction(models.Model):
         }
 
     def _pagoefectivo_amount_problem(self, payment_data):
-        """Why a payment's amount or currency does not fit the transaction, if it doesn't."""
+        """Why a payment's amount or currency does not fit the transaction, if so."""
         data = payment_data.get("data") or {}
         if data.get("currency") != self.currency_id.name:
             return "currency_mismatch"
@@ -149,7 +151,9 @@ class PaymentTransaction(models.Model):
             self._pagoefectivo_mark_paid(parse_lima(data.get("paymentDate")))
         elif event in (const.EVENT_EXPIRED, const.EVENT_DELETED):
             self._set_canceled(
-                state_message=self.env._("The PagoEfectivo voucher expired or was removed.")
+                state_message=self.env._(
+                    "The PagoEfectivo voucher expired or was removed."
+                )
             )
 
     def _pagoefectivo_mark_paid(self, paid_at):
@@ -164,7 +168,8 @@ class PaymentTransaction(models.Model):
             self._pagoefectivo_ask_human(
                 self.env._("Paid after its voucher expired"),
                 self.env._(
-                    "Payment %(reference)s (CIP %(cip)s) was paid on %(paid)s, after its "
+                    "Payment %(reference)s (CIP %(cip)s) was paid on %(paid)s, "
+                    "after its "
                     "voucher expired or was cancelled. The money is in: confirm or "
                     "refund the order.",
                     reference=self.reference,

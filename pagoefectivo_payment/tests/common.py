@@ -34,7 +34,9 @@ class PagoEfectivoCommon(AccountPaymentCommon, PaymentHttpCommon):
         cls.addClassCleanup(cls.emulator.stop)
 
         cls.currency = cls.env.company.currency_id  # PEN
-        cls.payment_method = cls.env.ref("pagoefectivo_payment.payment_method_pagoefectivo")
+        cls.payment_method = cls.env.ref(
+            "pagoefectivo_payment.payment_method_pagoefectivo"
+        )
         cls.payment_method_id = cls.payment_method.id
         cls.provider = cls._prepare_provider(
             "pagoefectivo",

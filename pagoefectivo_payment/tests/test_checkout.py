@@ -31,11 +31,20 @@ class TestCheckout(PagoEfectivoCommon):
     def test_customer_fields_come_from_the_partner(self):
         cip = self._emulated(self._issue_voucher())
         self.assertEqual(
-            {key: cip[key] for key in (
-                "userEmail", "userName", "userLastName", "userDocumentType",
-                "userDocumentNumber", "userUbigeo", "userPhone", "userCodeCountry",
-                "userCountry",
-            )},
+            {
+                key: cip[key]
+                for key in (
+                    "userEmail",
+                    "userName",
+                    "userLastName",
+                    "userDocumentType",
+                    "userDocumentNumber",
+                    "userUbigeo",
+                    "userPhone",
+                    "userCodeCountry",
+                    "userCountry",
+                )
+            },
             {
                 "userEmail": "juan.perez@example.pe",
                 "userName": "Juan Carlos",
@@ -72,8 +81,18 @@ class TestCheckout(PagoEfectivoCommon):
     def test_throttling_and_unavailability_are_retried(self):
         self.emulator.set_faults(
             api_errors=[
-                {"path_prefix": "/v1/cips", "method": "POST", "status": 429, "times": 1},
-                {"path_prefix": "/v1/cips", "method": "POST", "status": 503, "times": 1},
+                {
+                    "path_prefix": "/v1/cips",
+                    "method": "POST",
+                    "status": 429,
+                    "times": 1,
+                },
+                {
+                    "path_prefix": "/v1/cips",
+                    "method": "POST",
+                    "status": 503,
+                    "times": 1,
+                },
             ]
         )
         tx = self._issue_voucher()
@@ -90,7 +109,9 @@ class TestCheckout(PagoEfectivoCommon):
         tx = self._issue_voucher()
         self.assertEqual(tx.state, "error")
         self.assertFalse(tx.provider_reference)
-        self.assertIn("could not generate your PagoEfectivo payment code", tx.state_message)
+        self.assertIn(
+            "could not generate your PagoEfectivo payment code", tx.state_message
+        )
         self.assertEqual(len(self._calls("/v1/cips")), 4, "bounded retries")
         self.assertFalse(self.emulator.cips)
 
@@ -123,8 +144,10 @@ class TestCheckout(PagoEfectivoCommon):
         self.provider.pagoefectivo_secret_key = "W" * 40
         action = self.provider.action_pagoefectivo_test_credentials()
         self.assertEqual(action["params"]["type"], "danger")
-        self.assertIn("rejected the service ID, access key or secret key",
-                      action["params"]["message"])
+        self.assertIn(
+            "rejected the service ID, access key or secret key",
+            action["params"]["message"],
+        )
         self.provider.pagoefectivo_base_url = "http://127.0.0.1:9/v1/"
         action = self.provider.action_pagoefectivo_test_credentials()
         self.assertIn("could not be reached", action["params"]["message"])

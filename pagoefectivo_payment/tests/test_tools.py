@@ -44,7 +44,9 @@ class TestSignature(BaseCase):
         self.assertTrue(signature_matches(SECRET, PAID_BODY, PAID_SIGNATURE.upper()))
         reformatted = PAID_BODY.replace(b",", b", ")
         self.assertFalse(signature_matches(SECRET, reformatted, PAID_SIGNATURE))
-        self.assertFalse(signature_matches(SECRET[:-1] + "1", PAID_BODY, PAID_SIGNATURE))
+        self.assertFalse(
+            signature_matches(SECRET[:-1] + "1", PAID_BODY, PAID_SIGNATURE)
+        )
         self.assertFalse(signature_matches(SECRET, PAID_BODY, ""))
         self.assertFalse(signature_matches(SECRET, PAID_BODY, None))
         self.assertFalse(signature_matches("", PAID_BODY, PAID_SIGNATURE))

@@ -17,7 +17,9 @@ from .common import SECRET_KEY, PagoEfectivoCommon
 @tagged("post_install", "-at_install")
 class TestWebhook(PagoEfectivoCommon):
     def _payments(self, tx):
-        return self.env["account.payment"].search([("payment_transaction_id", "=", tx.id)])
+        return self.env["account.payment"].search(
+            [("payment_transaction_id", "=", tx.id)]
+        )
 
     def test_paid_voucher_posts_the_payment_and_pays_the_invoice(self):
         tx = self._issue_voucher()
@@ -67,7 +69,9 @@ class TestWebhook(PagoEfectivoCommon):
         self.assertEqual([d["status"] for d in deliveries], [200, 200])
         tx._post_process()
         self.assertEqual(len(self._payments(tx)), 1)
-        self.assertEqual(self._notifications(tx).mapped("state"), ["applied", "duplicate"])
+        self.assertEqual(
+            self._notifications(tx).mapped("state"), ["applied", "duplicate"]
+        )
 
     def test_parallel_duplicates_pay_once(self):
         tx = self._issue_voucher()
@@ -79,15 +83,19 @@ class TestWebhook(PagoEfectivoCommon):
         url = self.base_url() + const.WEBHOOK_ROUTE
 
         def send(_index):
-            return requests.post(url, data=body, headers=headers, timeout=30).status_code
+            return requests.post(
+                url, data=body, headers=headers, timeout=30
+            ).status_code
 
         with self._odoo_reachable(), ThreadPoolExecutor(4) as pool:
             statuses = list(pool.map(send, range(4)))
         self.assertEqual(statuses, [200] * 4)
         tx._post_process()
         self.assertEqual(len(self._payments(tx)), 1)
-        self.assertEqual(sorted(self._notifications(tx).mapped("state")),
-                         ["applied", "duplicate", "duplicate", "duplicate"])
+        self.assertEqual(
+            sorted(self._notifications(tx).mapped("state")),
+            ["applied", "duplicate", "duplicate", "duplicate"],
+        )
 
     def test_amount_mismatch_is_flagged_and_the_transaction_left_alone(self):
         tx = self._issue_voucher()
@@ -97,11 +105,15 @@ class TestWebhook(PagoEfectivoCommon):
         self.assertEqual(delivery["status"], 200)
         self.assertEqual(tx.state, "pending")
         [notification] = self._notifications(tx)
-        self.assertEqual((notification.state, notification.review_reason),
-                         ("review", "amount_mismatch"))
+        self.assertEqual(
+            (notification.state, notification.review_reason),
+            ("review", "amount_mismatch"),
+        )
         self.assertIn("15.05", notification.outcome)
-        self.assertIn("PagoEfectivo payment does not match",
-                      invoice.activity_ids.mapped("summary"))
+        self.assertIn(
+            "PagoEfectivo payment does not match",
+            invoice.activity_ids.mapped("summary"),
+        )
 
     def test_currency_mismatch_is_flagged(self):
         tx = self._issue_voucher()
@@ -122,31 +134,41 @@ class TestWebhook(PagoEfectivoCommon):
                 "cip.paid", tx.provider_reference, currency="PEN", amount=tx.amount
             )
         self.assertEqual(tx.state, "done")
-        self.assertIn("Paid after its voucher expired", invoice.activity_ids.mapped("summary"))
+        self.assertIn(
+            "Paid after its voucher expired", invoice.activity_ids.mapped("summary")
+        )
 
     def test_payment_dated_after_the_expiry_raises_an_activity(self):
         tx = self._issue_voucher()
         invoice = tx.invoice_ids
         late = tx.pagoefectivo_expiry + timedelta(hours=1)
         with freeze_time(late), self._odoo_reachable():
-            self.emulator.notify("cip.paid", tx.provider_reference, currency="PEN",
-                                 amount=tx.amount,
-                                 paymentDate=(late - timedelta(hours=5)).isoformat()
-                                 + "-05:00")
+            self.emulator.notify(
+                "cip.paid",
+                tx.provider_reference,
+                currency="PEN",
+                amount=tx.amount,
+                paymentDate=(late - timedelta(hours=5)).isoformat() + "-05:00",
+            )
         self.assertEqual(tx.state, "done")
-        self.assertIn("Paid after its voucher expired", invoice.activity_ids.mapped("summary"))
+        self.assertIn(
+            "Paid after its voucher expired", invoice.activity_ids.mapped("summary")
+        )
 
     def test_unknown_cip_and_unknown_event_are_stored_for_review(self):
         tx = self._issue_voucher()
-        response = self._post_webhook(self._paid_body(tx, cip="99999999",
-                                                      transactionCode="NOPE"))
+        response = self._post_webhook(
+            self._paid_body(tx, cip="99999999", transactionCode="NOPE")
+        )
         self.assertEqual(response.status_code, 200)
-        response = self._post_webhook({"eventType": "cip.updated",
-                                       "data": {"cip": tx.provider_reference}})
+        response = self._post_webhook(
+            {"eventType": "cip.updated", "data": {"cip": tx.provider_reference}}
+        )
         self.assertEqual(response.status_code, 200)
         notifications = self.env["pagoefectivo.notification"].search([], order="id")
-        self.assertEqual(notifications.mapped("review_reason"),
-                         ["unknown_cip", "unknown_event"])
+        self.assertEqual(
+            notifications.mapped("review_reason"), ["unknown_cip", "unknown_event"]
+        )
         self.assertEqual(set(notifications.mapped("state")), {"review"})
         self.assertEqual(tx.state, "pending")
 
@@ -164,7 +186,9 @@ class TestWebhook(PagoEfectivoCommon):
             self.emulator.pay(tx.provider_reference)
             self.emulator.refund(tx.provider_reference, notify=True)
         self.assertEqual(tx.state, "done")
-        refund = self._notifications(tx).filtered(lambda n: n.event_type == "cip.refunded")
+        refund = self._notifications(tx).filtered(
+            lambda n: n.event_type == "cip.refunded"
+        )
         self.assertEqual((refund.state, refund.review_reason), ("review", "refund"))
 
     def test_a_failure_while_applying_keeps_the_notification_for_review(self):
@@ -177,7 +201,9 @@ class TestWebhook(PagoEfectivoCommon):
         self.assertEqual(delivery["status"], 200)
         self.assertEqual(tx.state, "pending")
         [notification] = self._notifications(tx)
-        self.assertEqual((notification.state, notification.review_reason), ("review", "error"))
+        self.assertEqual(
+            (notification.state, notification.review_reason), ("review", "error")
+        )
         # Once the cause is gone, a human applies it again.
         notification.action_retry()
         self.assertEqual(notification.state, "applied")
@@ -192,5 +218,7 @@ class TestWebhook(PagoEfectivoCommon):
         self.assertTrue(notification.signed_with_previous_key)
         after_grace = fields.Datetime.now() + timedelta(hours=73)
         with freeze_time(after_grace):
-            self.assertEqual(self._post_webhook(body, secret=SECRET_KEY).status_code, 403)
+            self.assertEqual(
+                self._post_webhook(body, secret=SECRET_KEY).status_code, 403
+            )
             self.assertEqual(self._post_webhook(body, secret="N" * 40).status_code, 200)

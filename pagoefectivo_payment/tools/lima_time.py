@@ -50,7 +50,7 @@ def parse_report_date(value):
         local = value
     else:
         text = str(value).strip()
-        fmt = REPORT_FORMAT if " " in text else REPORT_FORMAT.split(" ")[0]
+        fmt = REPORT_FORMAT if " " in text else REPORT_FORMAT.split(" ", maxsplit=1)[0]
         local = datetime.strptime(text, fmt)
     if local.year <= EMPTY_DATE_YEAR:
         return None

@@ -8,7 +8,9 @@ class PagoEfectivoExtendVoucher(models.TransientModel):
 
     transaction_id = fields.Many2one("payment.transaction", required=True)
     current_expiry = fields.Datetime(related="transaction_id.pagoefectivo_expiry")
-    new_expiry = fields.Datetime(required=True, default=lambda self: self._default_expiry())
+    new_expiry = fields.Datetime(
+        required=True, default=lambda self: self._default_expiry()
+    )
 
     @api.model
     def _default_expiry(self):
