@@ -37,6 +37,7 @@ def fresh_database(prefix):
         try:
             yield name, config
         finally:
+            odoo.sql_db.close_db(name)
             _shell(f"dropdb --if-exists {name}")
 
 

@@ -35,6 +35,7 @@ def prepare(registry, count):
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         company = env.ref("base.main_company")
+        env.ref("base.PEN").active = True
         company.country_id = env.ref("base.pe")
         if not company.chart_template:
             env["account.chart.template"].try_loading("pe", company)

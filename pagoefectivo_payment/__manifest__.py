@@ -12,6 +12,7 @@
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/pagoefectivo_security.xml",
         "views/payment_pagoefectivo_templates.xml",
         "views/payment_provider_views.xml",
         "views/payment_transaction_views.xml",
@@ -21,8 +22,18 @@
         "views/pagoefectivo_menus.xml",
         "data/payment_method_data.xml",
         "data/payment_provider_data.xml",
+        "data/payment_provider_messages.xml",
         "data/ir_cron_data.xml",
     ],
+    "assets": {
+        "web.assets_frontend": [
+            "pagoefectivo_payment/static/src/interactions/**/*",
+            "pagoefectivo_payment/static/src/scss/**/*",
+        ],
+        "web.assets_tests": [
+            "pagoefectivo_payment/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "installable": True,

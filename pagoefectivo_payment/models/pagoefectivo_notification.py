@@ -90,12 +90,12 @@ class PagoEfectivoNotification(models.Model):
             {
                 "provider_id": provider.id,
                 "source": source,
-                "event_type": payload.get("eventType"),
-                "operation_number": payload.get("operationNumber"),
-                "cip": str(data.get("cip") or "") or False,
-                "transaction_code": data.get("transactionCode"),
-                "amount": data.get("amount") is not None and str(data.get("amount")),
-                "currency_name": data.get("currency"),
+                "event_type": _text(payload.get("eventType")),
+                "operation_number": _text(payload.get("operationNumber")),
+                "cip": _text(data.get("cip")),
+                "transaction_code": _text(data.get("transactionCode")),
+                "amount": _text(data.get("amount")),
+                "currency_name": _text(data.get("currency")),
                 "payment_date": parse_lima(data.get("paymentDate")),
                 "body": body,
                 "headers": json.dumps(headers or {}, indent=1),
@@ -120,6 +120,7 @@ class PagoEfectivoNotification(models.Model):
             self.env["payment.transaction"]
             .sudo()
             ._search_by_reference("pagoefectivo", payload)
+            .filtered(lambda t: t.provider_id == self.provider_id)
         )
         if not tx:
             return self._flag("unknown_cip", self.env._("No transaction has this CIP."))
@@ -200,3 +201,8 @@ class PagoEfectivoNotification(models.Model):
 
     def action_mark_reviewed(self):
         self.filtered(lambda n: n.state == "review").state = "reviewed"
+
+
+def _text(value):
+    """A value of the notification as text; False when absent."""
+    return False if value is None or value == "" else str(value)
