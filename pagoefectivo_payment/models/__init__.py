@@ -5,3 +5,6 @@ from . import payment_provider_api
 from . import payment_provider_cron
 from . import payment_transaction
 from . import sale_order
+from . import payment_provider_health
+from . import payment_provider_voucher_mail
+from . import payment_transaction_voucher_mail

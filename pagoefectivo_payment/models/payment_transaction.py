@@ -179,18 +179,19 @@ class PaymentTransaction(models.Model):
             )
 
     def _pagoefectivo_ask_human(self, summary, note):
-        """An activity on the order (or invoice) the transaction pays."""
-        document = self.sale_order_ids[:1] or self.invoice_ids[:1]
+        """An activity on the order (or invoice) the transaction pays, for its
+        salesperson; notifications come in as the public user, who must not get it."""
+        order, invoice = self.sale_order_ids[:1], self.invoice_ids[:1]
+        document = order or invoice
         if not document:
             _logger.warning("%s: %s", summary, note)
             return
+        responsible = order.user_id or invoice.invoice_user_id
         document.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=summary,
             note=note,
-            user_id=(document.user_id or self.env.ref("base.user_admin")).id
-            if "user_id" in document._fields
-            else self.env.ref("base.user_admin").id,
+            user_id=(responsible or self.env.ref("base.user_admin")).id,
         )
 
     # === LIFECYCLE === #
