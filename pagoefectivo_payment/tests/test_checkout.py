@@ -1,7 +1,12 @@
 from datetime import timedelta
 
+from psycopg2 import IntegrityError
+
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .. import const
 
 from .common import PagoEfectivoCommon
 
@@ -101,6 +106,24 @@ class TestCheckout(PagoEfectivoCommon):
             [call["status"] for call in self._calls("/v1/cips")], [429, 503, 201]
         )
         self.assertEqual(len(tx.pagoefectivo_api_log_ids), 3)
+
+    def test_a_reply_that_times_out_is_retried(self):
+        # Odoo's test harness raises any shorter timeout to 10 s.
+        self.patch(const, "REQUEST_TIMEOUT", 10)
+        self.emulator.set_faults(
+            slow=[{"path_prefix": "/v1/cips", "method": "POST", "seconds": 10.5}]
+        )
+        tx = self._issue_voucher()
+        self.assertEqual(tx.state, "pending")
+        logs = tx.pagoefectivo_api_log_ids.sorted("id")
+        self.assertEqual(logs.mapped("status_code"), [0, 201])
+        self.assertIn("timed out", logs[0].error)
+
+    def test_voucher_validity_is_bounded(self):
+        for hours in (0, 721):
+            with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+                self.provider.pagoefectivo_voucher_hours = hours
+                self.provider.flush_recordset()
 
     def test_lasting_outage_shows_the_customer_a_clear_error(self):
         self.emulator.set_faults(
