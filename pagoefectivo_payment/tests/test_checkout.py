@@ -7,7 +7,6 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .. import const
-
 from .common import PagoEfectivoCommon
 
 

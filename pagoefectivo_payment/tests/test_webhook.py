@@ -136,7 +136,7 @@ class TestWebhook(PagoEfectivoCommon):
         self.assertEqual(tx.state, "done")
         [activity] = invoice.activity_ids
         self.assertEqual(activity.summary, "Paid after its voucher expired")
-        self.assertEqual(activity.user_id, invoice.invoice_user_id, "not the public user")
+        self.assertEqual(activity.user_id, invoice.invoice_user_id, "not public")
 
     def test_payment_dated_after_the_expiry_raises_an_activity(self):
         tx = self._issue_voucher()
