@@ -17,30 +17,42 @@ No figure is asserted: this is a measurement, not a test.
 """
 
 import argparse
+import cProfile
 import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+from odoo.sql_db import close_db
+from odoo.tools import config
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 LIMA = timezone(timedelta(hours=-5))
 ADDONS = "/opt/odoo19/addons," + str(ROOT)
+MODULES = "l10n_pe,pagoefectivo_payment,pagoefectivo_reconcile"
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=10000, help="paid CIPs to import")
     parser.add_argument(
-        "--baseline-lines", type=int, default=1000,
+        "--baseline-lines",
+        type=int,
+        default=1000,
         help="statement lines of the plain-create baseline (0 to skip)",
     )
-    parser.add_argument("--template", default="pe_base", help="template database, '' for none")
+    parser.add_argument(
+        "--template", default="pe_base", help="template database, '' for none"
+    )
     parser.add_argument("--db-host", default="127.0.0.1")
     parser.add_argument("--db-user", default="root")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--profile", help="write a cProfile of our import to this file")
     return parser.parse_args()
 
 
@@ -51,13 +63,15 @@ def create_database(args, name):
     subprocess.run(
         [sys.executable, "/opt/odoo19/odoo-bin", f"--addons-path={ADDONS}", "-d", name,
          f"--db_host={args.db_host}", f"--db_user={args.db_user}", "--stop-after-init",
-         "--log-level=warn", "-i", "l10n_pe,pagoefectivo_payment,pagoefectivo_reconcile"],
+         "--log-level=warn", "-i", MODULES],
         check=True,
     )  # fmt: skip
 
 
 def drop_database(args, name):
-    subprocess.run(["dropdb", "-h", args.db_host, "-U", args.db_user, "--if-exists", name])
+    subprocess.run(
+        ["dropdb", "-h", args.db_host, "-U", args.db_user, "--if-exists", name]
+    )
 
 
 class Measure:
@@ -151,11 +165,18 @@ def snapshots(txs):
 
 
 def run(env, args):
-    from pagoefectivo_emulator import reports
+    # The emulator sits at the repository root, put on sys.path above.
+    from pagoefectivo_emulator import reports  # noqa: PLC0415
 
     company = env.company
     provider = env.ref("pagoefectivo_payment.payment_provider_pagoefectivo").copy(
-        {"company_id": company.id, "state": "test", "pagoefectivo_service_id": "1234"}
+        {
+            "company_id": company.id,
+            "state": "test",
+            "pagoefectivo_service_id": "1234",
+            "pagoefectivo_access_key": "a" * 20,
+            "pagoefectivo_secret_key": "s" * 40,
+        }
     )
     provider.journal_id = env["account.journal"].search(
         [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
@@ -166,7 +187,12 @@ def run(env, args):
     baseline = None
     if args.baseline_lines:
         journal = env["account.journal"].create(
-            {"name": "Baseline", "code": "BASE", "type": "bank", "company_id": company.id}
+            {
+                "name": "Baseline",
+                "code": "BASE",
+                "type": "bank",
+                "company_id": company.id,
+            }
         )
         vals = [
             {"journal_id": journal.id, "date": "2026-03-02", "amount": tx.amount,
@@ -176,16 +202,25 @@ def run(env, args):
         with Measure(env, "baseline: plain statement lines", len(vals)) as baseline:
             env["account.bank.statement.line"].create(vals)
 
+    profiler = cProfile.Profile() if args.profile else None
     with Measure(env, "ours: import + reconcile", args.lines + 1) as ours:
+        if profiler:
+            profiler.enable()
         record = env["pagoefectivo.import"]._import_file(content, "bench.csv")
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
     print(
         f"  {record.matched_count} reconciled, {record.exception_count} exceptions, "
-        f"{env['account.bank.statement.line'].search_count([('journal_id.pagoefectivo_clearing', '=', True)])}"
+        f"{len(record._operations().statement_line_id)}"
         " statement lines"
     )
     if baseline:
         print(f"ratio ours/baseline (lines/s): {ours.rate / baseline.rate:.1f}x")
-        print(f"queries per line ours/baseline: {ours.per_line:.2f} / {baseline.per_line:.2f}")
+        print(
+            "queries per line ours/baseline: "
+            f"{ours.per_line:.2f} / {baseline.per_line:.2f}"
+        )
 
 
 def main():
@@ -193,19 +228,16 @@ def main():
     name = f"rec_bench_{int(time.time())}"
     create_database(args, name)
     try:
-        import odoo
-        from odoo.modules.registry import Registry
-        from odoo.tools import config
-
         config["db_host"], config["db_user"] = args.db_host, args.db_user
         config["addons_path"] = ADDONS
-        odoo.tools.config["log_level"] = "warn"
+        config["log_level"] = "warn"
         registry = Registry(name)
         with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            env = api.Environment(cr, SUPERUSER_ID, {})
             run(env, args)
             cr.rollback()
     finally:
+        close_db(name)
         if not args.keep_db:
             drop_database(args, name)
 

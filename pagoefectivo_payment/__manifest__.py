@@ -15,6 +15,7 @@
         "security/pagoefectivo_security.xml",
         "views/payment_pagoefectivo_templates.xml",
         "views/payment_provider_views.xml",
+        "views/payment_provider_voucher_views.xml",
         "views/payment_transaction_views.xml",
         "views/pagoefectivo_notification_views.xml",
         "views/pagoefectivo_api_log_views.xml",
@@ -24,6 +25,8 @@
         "data/payment_provider_data.xml",
         "data/payment_provider_messages.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_reminder.xml",
+        "data/mail_template_data.xml",
     ],
     "assets": {
         "web.assets_frontend": [
@@ -36,5 +39,4 @@
     },
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
-    "installable": True,
 }

@@ -3,6 +3,10 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from odoo.addons.payment.logging import get_payment_logger
+
+_logger = get_payment_logger(__name__)
+
 
 class PaymentTransaction(models.Model):
     """The voucher by email: when the CIP is issued, and before it expires."""
@@ -23,12 +27,21 @@ class PaymentTransaction(models.Model):
         self.pagoefectivo_reminder_sent = False
 
     def _pagoefectivo_send_voucher(self, reminder=False):
+        """Queue the voucher email. A template the merchant broke or removed is
+        logged: it must not cost the customer the code just issued."""
         self.ensure_one()
-        if not self.partner_email:
+        template = self.env.ref(
+            "pagoefectivo_payment.mail_template_voucher", raise_if_not_found=False
+        )
+        if not (template and self.partner_email):
             return
-        self.env.ref("pagoefectivo_payment.mail_template_voucher").with_context(
-            pagoefectivo_reminder=reminder
-        ).sudo().send_mail(self.id, email_layout_xmlid="mail.mail_notification_light")
+        try:
+            with self.env.cr.savepoint():
+                template.with_context(pagoefectivo_reminder=reminder).sudo().send_mail(
+                    self.id, email_layout_xmlid="mail.mail_notification_light"
+                )
+        except Exception:
+            _logger.exception("Could not email the voucher of %s", self.reference)
 
     @api.model
     def _cron_pagoefectivo_remind(self):

@@ -1,0 +1,113 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools.amounts import DECIMAL_AUTO, DECIMAL_COMMA, DECIMAL_POINT
+from ..tools.file_format_error import FileFormatError
+from ..tools.headers import aliases, locate_columns
+from ..tools.report_rows import (
+    DEPOSIT,
+    PAID_REPORT,
+    PAYMENT,
+    REFUND,
+    REQUIRED_COLUMNS,
+    SETTLEMENT,
+    ProfileSpec,
+)
+
+# Profile field -> key of tools.report_rows.
+COLUMN_FIELDS = {
+    "column_cip": "cip",
+    "column_transaction_code": "transaction_code",
+    "column_currency": "currency",
+    "column_state": "state",
+    "column_date": "date",
+    "column_type": "type",
+    "column_gross": "gross",
+    "column_commission": "commission",
+    "column_igv": "igv",
+    "column_net": "net",
+}
+
+
+class PagoEfectivoImportProfile(models.Model):
+    _name = "pagoefectivo.import.profile"
+    _description = "PagoEfectivo File Mapping Profile"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    file_kind = fields.Selection(
+        [(PAID_REPORT, "Paid-CIP report"), (SETTLEMENT, "Settlement (liquidación)")],
+        required=True,
+    )
+    decimal_separator = fields.Selection(
+        [
+            (DECIMAL_AUTO, "Detect"),
+            (DECIMAL_POINT, "Point (1,234.50)"),
+            (DECIMAL_COMMA, "Comma (1.234,50)"),
+        ],
+        required=True,
+        default=DECIMAL_AUTO,
+    )
+    default_currency_id = fields.Many2one(
+        "res.currency",
+        help="Currency of the rows when the file has no currency column.",
+        default=lambda self: self.env.ref("base.PEN", raise_if_not_found=False),
+    )
+    column_cip = fields.Char(string="CIP Column", default="CIP")
+    column_transaction_code = fields.Char(string="Transaction Code Column")
+    column_currency = fields.Char(string="Currency Column")
+    column_state = fields.Char(string="Status Column")
+    column_date = fields.Char(string="Date Column", required=True)
+    column_type = fields.Char(string="Operation Type Column")
+    column_gross = fields.Char(string="Gross Amount Column", required=True)
+    column_commission = fields.Char(string="Commission Column")
+    column_igv = fields.Char(string="Commission IGV Column")
+    column_net = fields.Char(string="Net Amount Column")
+    paid_states = fields.Char(
+        string="Paid Status Values",
+        help="Rows of a paid report whose status is not one of these are skipped.",
+    )
+    type_payment = fields.Char(string="Payment Type Values")
+    type_refund = fields.Char(string="Refund Type Values")
+    type_deposit = fields.Char(string="Deposit Type Values")
+
+    def _spec(self):
+        self.ensure_one()
+        return ProfileSpec(
+            file_kind=self.file_kind,
+            columns={
+                key: self[name] for name, key in COLUMN_FIELDS.items() if self[name]
+            },
+            decimal_separator=self.decimal_separator,
+            type_values={
+                PAYMENT: self.type_payment or "",
+                REFUND: self.type_refund or "",
+                DEPOSIT: self.type_deposit or "",
+            },
+            paid_states=self.paid_states or "",
+            default_currency=self.default_currency_id.name or "PEN",
+        )
+
+    def _fits(self, table):
+        spec = self._spec()
+        wanted = {key: aliases(value) for key, value in spec.columns.items()}
+        try:
+            locate_columns(table, wanted, REQUIRED_COLUMNS[spec.file_kind])
+        except FileFormatError:
+            return False
+        return True
+
+    @api.model
+    def _detect(self, table):
+        """The first active profile whose required columns the file has."""
+        for profile in self.search([("active", "=", True)]):
+            if profile._fits(table):
+                return profile
+        raise UserError(
+            self.env._(
+                "No mapping profile recognises this file's columns. Choose a profile "
+                "or adapt one under Invoicing > PagoEfectivo > Mapping Profiles."
+            )
+        )

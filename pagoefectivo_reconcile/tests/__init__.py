@@ -1,0 +1,2 @@
+from . import test_file_parsing
+from . import test_reconcile

@@ -1,0 +1,129 @@
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from odoo.fields import Command
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from pagoefectivo_emulator import reports
+
+LIMA = timezone(timedelta(hours=-5))
+
+
+class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
+    """A Peruvian company with a PagoEfectivo provider, paid transactions and files."""
+
+    @classmethod
+    @AccountTestInvoicingCommon.setup_country("pe")
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.usd = cls.setup_other_currency("USD", rates=[("2026-01-01", 0.25)])
+        cls.provider = cls._provider_for(cls.company)
+        cls.next_cip = 20000000
+        cls.commission = reports.Commission()
+
+    @classmethod
+    def _provider_for(cls, company):
+        template = cls.env.ref("pagoefectivo_payment.payment_provider_pagoefectivo")
+        provider = template.sudo().copy(
+            {
+                "company_id": company.id,
+                "state": "test",
+                "pagoefectivo_service_id": "1234",
+                "pagoefectivo_access_key": "a" * 20,
+                "pagoefectivo_secret_key": "s" * 40,
+            }
+        )
+        provider.journal_id = cls.env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
+        )
+        return provider
+
+    # === ODOO SIDE === #
+
+    def _invoice(self, amount, currency=None, partner=None):
+        return self.init_invoice(
+            "out_invoice",
+            partner=partner or self.partner_a,
+            amounts=[amount],
+            currency=currency or self.env.company.currency_id,
+            post=True,
+            taxes=self.env["account.tax"],
+        )
+
+    def _transaction(self, amount, currency=None, state="done", provider=None):
+        """A transaction paying a new invoice; paid ones have their payment."""
+        currency = currency or self.env.company.currency_id
+        invoice = self._invoice(amount, currency)
+        type(self).next_cip += 1
+        cip = str(self.next_cip)
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": (provider or self.provider).id,
+                    "payment_method_id": self.env.ref(
+                        "pagoefectivo_payment.payment_method_pagoefectivo"
+                    ).id,
+                    "amount": amount,
+                    "currency_id": currency.id,
+                    "partner_id": invoice.partner_id.id,
+                    "reference": "TX-%s" % cip,
+                    "provider_reference": cip,
+                    "invoice_ids": [Command.set(invoice.ids)],
+                    "operation": "online_redirect",
+                }
+            )
+        )
+        tx._set_pending()
+        if state == "done":
+            tx._set_done()
+            tx._post_process()
+        return tx
+
+    # === FILES === #
+
+    def _cip(self, tx, paid_at, amount=None, refunds=()):
+        """An emulator CIP snapshot of a transaction, paid at `paid_at` (Lima)."""
+        created = paid_at - timedelta(hours=2)
+        return {
+            "cip": int(tx.provider_reference),
+            "serviceId": "1234",
+            "transactionCode": tx.reference,
+            "currency": tx.currency_id.name,
+            "amount": "%.2f" % (amount if amount is not None else tx.amount),
+            "dateCreation": created.isoformat(),
+            "dateExpiry": (created + timedelta(days=2)).isoformat(),
+            "datePayment": paid_at.isoformat(),
+            "dateRemoval": None,
+            "dateUpdate": paid_at.isoformat(),
+            "channel": "Agencia",
+            "userName": "Ana",
+            "userLastName": "Quispe",
+            "userEmail": "ana@example.com",
+            "userDocumentType": "DNI",
+            "userDocumentNumber": "44556677",
+            "userId": "",
+            "userPhone": "999888777",
+            "paymentConcept": "Pedido",
+            "additionalData": tx.reference,
+            "refunds": [
+                {"date": when.isoformat(), "amount": "%.2f" % value}
+                for when, value in refunds
+            ],
+        }
+
+    def _settlement(self, cips):
+        return reports.settlement_csv(cips, self.commission).encode()
+
+    def _import(self, content, filename="liquidacion.csv", profile=None):
+        return self.env["pagoefectivo.import"]._import_file(content, filename, profile)
+
+    @staticmethod
+    def lima(*args):
+        return datetime(*args, tzinfo=LIMA)
+
+    @staticmethod
+    def cents(value):
+        return Decimal(str(value)).quantize(Decimal("0.01"))

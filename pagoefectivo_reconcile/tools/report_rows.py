@@ -1,0 +1,237 @@
+"""Rows of a PagoEfectivo paid-CIP report or settlement, read through a mapping profile.
+
+Everything here is exact (Decimal) and Lima dates become naive UTC once,
+through pagoefectivo_payment's `parse_report_date`.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from odoo.tools.translate import LazyTranslate
+
+from odoo.addons.pagoefectivo_payment.tools.lima_time import parse_report_date
+
+from .amounts import DECIMAL_AUTO, parse_amount
+from .file_format_error import FileFormatError
+from .headers import aliases, locate_columns, normalize
+
+_lt = LazyTranslate(__name__)
+
+PAYMENT, REFUND, DEPOSIT = "payment", "refund", "deposit"
+PAID_REPORT, SETTLEMENT = "paid", "settlement"
+_ZERO = Decimal("0.00")
+_CENT = Decimal("0.01")
+
+# Columns each kind of file cannot do without.
+REQUIRED_COLUMNS = {
+    PAID_REPORT: ("cip", "gross", "date"),
+    SETTLEMENT: ("type", "date", "gross", "net"),
+}
+
+
+@dataclass(frozen=True)
+class ProfileSpec:
+    """What a mapping profile says, detached from the database."""
+
+    file_kind: str
+    columns: dict  # key -> 'Alias one | Alias two'
+    decimal_separator: str = DECIMAL_AUTO
+    type_values: dict = field(default_factory=dict)  # PAYMENT/REFUND/DEPOSIT -> aliases
+    paid_states: str = ""
+    default_currency: str = "PEN"
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    row: int
+    kind: str
+    cip: str
+    transaction_code: str
+    currency: str
+    date: object  # naive UTC datetime
+    gross: Decimal
+    commission: Decimal
+    igv: Decimal
+    net: Decimal  # signed effect on the PagoEfectivo balance
+
+
+@dataclass
+class ParsedFile:
+    rows: list
+    skipped_rows: int  # rows the profile says are not for import (e.g. not paid)
+
+
+def parse_rows(table, spec, currencies):
+    """A ParsedFile; raises FileFormatError at the first bad row, naming it."""
+    wanted = {key: aliases(value) for key, value in spec.columns.items()}
+    header_index, columns = locate_columns(
+        table, wanted, REQUIRED_COLUMNS[spec.file_kind]
+    )
+    header = table[header_index]
+    reader = _RowReader(spec, columns, header, currencies)
+    rows, skipped = [], 0
+    for index in range(header_index + 1, len(table)):
+        row = reader.parse_row(index + 1, table[index])
+        if row is None:
+            skipped += 1
+        elif row is not False:
+            rows.append(row)
+    if not rows:
+        raise FileFormatError(_lt("The file has no rows to import."))
+    return ParsedFile(rows, skipped)
+
+
+class _RowReader:
+    def __init__(self, spec, columns, header, currencies):
+        self.spec = spec
+        self.columns = columns
+        self.header = header
+        self.currencies = currencies
+        self.types = {
+            normalize(alias): kind
+            for kind, values in spec.type_values.items()
+            for alias in aliases(values)
+        }
+        self.paid_states = {normalize(a) for a in aliases(spec.paid_states)}
+
+    def _cell(self, cells, key):
+        index = self.columns.get(key)
+        if index is None or index >= len(cells):
+            return None
+        value = cells[index]
+        return value.strip() if isinstance(value, str) else value
+
+    def _fail(self, row, key, problem):
+        raise FileFormatError(
+            problem, row=row, column=str(self.header[self.columns[key]])
+        )
+
+    def _amount(self, row, cells, key, required=True):
+        value = self._cell(cells, key)
+        try:
+            amount = parse_amount(value, self.spec.decimal_separator)
+        except ValueError:
+            self._fail(row, key, _lt("%(value)r is not an amount.", value=value))
+        if amount is None:
+            if required:
+                self._fail(row, key, _lt("The amount is missing."))
+            return _ZERO
+        if amount != amount.quantize(_CENT):
+            self._fail(
+                row, key, _lt("%(value)s has more than two decimals.", value=value)
+            )
+        return amount.quantize(_CENT)
+
+    def parse_row(self, row, cells):
+        """A ReportRow; None for a row to skip and count; False for a blank row."""
+        if not any(str(cell).strip() for cell in cells if cell is not None):
+            return False
+        cip = str(self._cell(cells, "cip") or "").strip()
+        if cip.endswith(".0"):  # a CIP read as a spreadsheet number
+            cip = cip[:-2]
+        if not cip and normalize(cells[0]).startswith("total"):
+            return False
+        if self.spec.file_kind == PAID_REPORT:
+            state = normalize(self._cell(cells, "state"))
+            if (
+                self.paid_states
+                and "state" in self.columns
+                and state not in self.paid_states
+            ):
+                return None
+            kind = PAYMENT
+        else:
+            kind = self._kind(row, cells)
+        if kind != DEPOSIT and not cip:
+            self._fail(
+                row,
+                "cip" if "cip" in self.columns else "type",
+                _lt("The CIP is missing."),
+            )
+        return self._build(row, cells, kind, cip)
+
+    def _kind(self, row, cells):
+        value = self._cell(cells, "type")
+        kind = self.types.get(normalize(value))
+        if not kind:
+            self._fail(
+                row,
+                "type",
+                _lt(
+                    "Unknown operation type %(value)r (expected one of %(known)s).",
+                    value=value,
+                    known=", ".join(
+                        v
+                        for values in self.spec.type_values.values()
+                        for v in aliases(values)
+                    ),
+                ),
+            )
+        return kind
+
+    def _date(self, row, cells):
+        value = self._cell(cells, "date")
+        try:
+            date = parse_report_date(value)
+        except (TypeError, ValueError):
+            date = None
+        if date is None:
+            self._fail(
+                row,
+                "date",
+                _lt("%(value)r is not a date dd/mm/yyyy hh:mm:ss.", value=value),
+            )
+        return date
+
+    def _currency(self, row, cells):
+        code = str(self._cell(cells, "currency") or self.spec.default_currency).upper()
+        if code not in self.currencies:
+            self._fail(
+                row,
+                "currency",
+                _lt("Unknown or inactive currency %(code)r.", code=code),
+            )
+        return code
+
+    def _build(self, row, cells, kind, cip):
+        gross = self._amount(row, cells, "gross")
+        commission = abs(self._amount(row, cells, "commission", required=False))
+        igv = abs(self._amount(row, cells, "igv", required=False))
+        if kind == PAYMENT:
+            net = gross - commission - igv
+            if gross <= 0:
+                self._fail(row, "gross", _lt("A payment must be positive."))
+            written = "net" in self.columns and self._amount(
+                row, cells, "net", required=False
+            )
+            if written and written != net:
+                self._fail(
+                    row,
+                    "net",
+                    _lt(
+                        "The net %(net)s is not gross %(gross)s minus commission "
+                        "%(commission)s and IGV %(igv)s.",
+                        net=written,
+                        gross=gross,
+                        commission=commission,
+                        igv=igv,
+                    ),
+                )
+        elif kind == REFUND:
+            written = self._amount(row, cells, "net", required=False)
+            gross = -abs(gross or written)
+            net = gross
+        else:
+            net = self._amount(row, cells, "net")
+        return ReportRow(
+            row=row,
+            kind=kind,
+            cip=cip,
+            transaction_code=str(self._cell(cells, "transaction_code") or "").strip(),
+            currency=self._currency(row, cells),
+            date=self._date(row, cells),
+            gross=gross,
+            commission=commission,
+            igv=igv,
+            net=net,
+        )

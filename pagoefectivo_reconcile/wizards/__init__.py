@@ -1,0 +1,1 @@
+from . import pagoefectivo_import_wizard

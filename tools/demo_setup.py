@@ -1,0 +1,130 @@
+# Run by tools/demo through `odoo-bin shell`, which provides `env`: turns a fresh
+# database with the addons into a small Peruvian shop paying with the emulator.
+# Reads DEMO_ODOO_URL and DEMO_EMULATOR_URL from the environment.
+import os
+import shutil
+
+from odoo.fields import Command
+
+from pagoefectivo_emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, DEMO_SERVICE_ID
+
+ODOO_URL = os.environ["DEMO_ODOO_URL"]
+EMULATOR_URL = os.environ["DEMO_EMULATOR_URL"]
+LANG = "es_PE"
+PRODUCTS = [
+    ("Café de Chanchamayo 500 g", 32.0),
+    ("Chocolate de Piura 70 % cacao", 18.5),
+    ("Quinua orgánica 1 kg", 24.9),
+]
+
+
+def setup_company(env):
+    company = env.ref("base.main_company")
+    company.write(
+        {
+            "name": "Bodega Demo S.A.C.",
+            "vat": "20100066603",
+            "street": "Av. José Larco 345",
+            "city": "Lima",
+            "email": "ventas@bodegademo.example.pe",
+            "phone": "+51 1 555 0100",
+        }
+    )
+    if company.chart_template != "pe":
+        raise SystemExit(f"Expected the Peruvian chart, got {company.chart_template}")
+    return company
+
+
+def setup_website(env, company):
+    """The shop speaks Spanish (the database was created in es_PE)."""
+    lang = env["res.lang"]._activate_lang(LANG)
+    website = env["website"].search([("company_id", "=", company.id)], limit=1)
+    website.write(
+        {
+            "name": company.name,
+            "language_ids": [Command.link(lang.id)],
+            "default_lang_id": lang.id,
+        }
+    )
+
+
+def setup_products(env):
+    for name, price in PRODUCTS:
+        env["product.template"].create(
+            {"name": name, "list_price": price, "type": "consu", "is_published": True}
+        )
+
+
+def setup_customer(env):
+    district = env.ref("l10n_pe.district_pe_150122")  # Miraflores
+    partner = env["res.partner"].create(
+        {
+            "name": "María Quispe Mamani",
+            "email": "maria.quispe@example.pe",
+            "phone": "+51 987 654 321",
+            "street": "Av. Pardo 610",
+            "country_id": env.ref("base.pe").id,
+            "state_id": district.city_id.state_id.id,
+            "city_id": district.city_id.id,
+            "l10n_pe_district": district.id,
+            "zip": "15074",
+            "l10n_latam_identification_type_id": env.ref("l10n_pe.it_DNI").id,
+            "vat": "45678912",
+            "lang": LANG,
+        }
+    )
+    env["res.users"].with_context(no_reset_password=True).create(
+        {
+            "partner_id": partner.id,
+            "login": "maria",
+            "password": "maria",
+            "group_ids": [Command.set(env.ref("base.group_portal").ids)],
+        }
+    )
+
+
+def setup_provider(env, company):
+    provider = env.ref("pagoefectivo_payment.payment_provider_pagoefectivo")
+    provider.write(
+        {
+            "company_id": company.id,
+            "state": "test",
+            "is_published": True,
+            "pagoefectivo_service_id": DEMO_SERVICE_ID,
+            "pagoefectivo_access_key": DEMO_ACCESS_KEY,
+            "pagoefectivo_secret_key": DEMO_SECRET_KEY,
+            "pagoefectivo_base_url": EMULATOR_URL + "/v1/",
+        }
+    )
+    provider.payment_method_ids.active = True
+
+
+def skip_pdf_attachments_without_wkhtmltopdf(env):
+    """Without wkhtmltopdf, Odoo cannot attach PDFs to the order emails and the
+    payment's post-processing fails: send those emails without the PDF."""
+    if shutil.which("wkhtmltopdf"):
+        return
+    templates = env["mail.template"].search([("report_template_ids", "!=", False)])
+    templates.report_template_ids = False
+    print("wkhtmltopdf not found: order and invoice emails go without their PDF.")
+
+
+def setup_base_url(env):
+    params = env["ir.config_parameter"]
+    params.set_param("web.base.url", ODOO_URL)
+    params.set_param("web.base.url.freeze", "True")
+
+
+def main(env):
+    company = setup_company(env)
+    setup_website(env, company)
+    setup_products(env)
+    setup_customer(env)
+    setup_provider(env, company)
+    setup_base_url(env)
+    skip_pdf_attachments_without_wkhtmltopdf(env)
+    env.cr.commit()
+    print("Demo data ready.")
+
+
+main(env)  # noqa: F821 (odoo-bin shell defines env)
