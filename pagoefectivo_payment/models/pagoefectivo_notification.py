@@ -147,6 +147,10 @@ class PagoEfectivoNotification(models.Model):
                 "duplicate", self.env._("Already paid; nothing changed.")
             )
         problem = tx._pagoefectivo_amount_problem(payload)
+        if problem and self._already_flagged(tx, problem):
+            return self._set_outcome(
+                "duplicate", self.env._("Already waiting for review; nothing changed.")
+            )
         if problem:
             self._flag(
                 problem,
@@ -165,6 +169,19 @@ class PagoEfectivoNotification(models.Model):
             return
         tx._process("pagoefectivo", payload)
         return self._set_outcome("applied", self.env._("Transaction paid."))
+
+    def _already_flagged(self, tx, reason):
+        return bool(
+            self.search_count(
+                [
+                    ("id", "!=", self.id),
+                    ("transaction_id", "=", tx.id),
+                    ("state", "=", "review"),
+                    ("review_reason", "=", reason),
+                ],
+                limit=1,
+            )
+        )
 
     def _apply_state_change(self, tx, payload):
         if tx.state != "pending":

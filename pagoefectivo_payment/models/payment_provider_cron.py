@@ -77,7 +77,7 @@ class PaymentProvider(models.Model):
             },
         }
         self.env["pagoefectivo.notification"]._receive(
-            self, payload, json.dumps(result, ensure_ascii=False), source="recovery"
+            self, payload, json.dumps(payload, ensure_ascii=False), source="recovery"
         )
 
     # === AUDIT RETENTION === #

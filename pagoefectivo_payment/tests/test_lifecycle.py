@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -35,6 +36,30 @@ class TestRecoveryAndLifecycle(PagoEfectivoCommon):
         self.assertTrue(tx.payment_id)
         self._recover()
         self.assertEqual(len(self._notifications(tx)), 1, "done is no longer searched")
+
+    def test_the_job_trusts_pagoefectivo_record_over_an_odd_notification(self):
+        tx = self._issue_voucher()
+        with self._odoo_reachable():
+            self.emulator.pay(tx.provider_reference, amount="15.05")
+        self.assertEqual(tx.state, "pending")
+        # The search says the voucher was paid for its own amount.
+        self._recover()
+        self.assertEqual(tx.state, "done")
+        self.assertEqual(
+            self._notifications(tx).mapped("review_reason"), ["amount_mismatch", False]
+        )
+
+    def test_a_recovered_notification_can_be_applied_again(self):
+        tx = self._issue_voucher()
+        self.emulator.set_faults(drop=1)
+        with self._odoo_reachable():
+            self.emulator.pay(tx.provider_reference)
+        with patch.object(type(tx), "_set_done", side_effect=RuntimeError("boom")):
+            self._recover()
+        [notification] = self._notifications(tx)
+        self.assertEqual(notification.review_reason, "error")
+        notification.action_retry()
+        self.assertEqual((notification.state, tx.state), ("applied", "done"))
 
     def test_recovery_searches_in_batches(self):
         txs = [self._issue_voucher(amount=10 + n) for n in range(3)]

@@ -115,6 +115,16 @@ class TestWebhook(PagoEfectivoCommon):
             invoice.activity_ids.mapped("summary"),
         )
 
+    def test_a_mismatch_notified_twice_is_flagged_once(self):
+        tx = self._issue_voucher()
+        self.emulator.set_faults(duplicate=1)
+        with self._odoo_reachable():
+            self.emulator.pay(tx.provider_reference, amount="15.05")
+        self.assertEqual(
+            self._notifications(tx).mapped("state"), ["review", "duplicate"]
+        )
+        self.assertEqual(len(tx.invoice_ids.activity_ids), 1)
+
     def test_currency_mismatch_is_flagged(self):
         tx = self._issue_voucher()
         with self._odoo_reachable():
