@@ -4,6 +4,7 @@ from odoo.tests import BaseCase, tagged
 
 from ..tools.lima_time import (
     format_lima,
+    lima_date,
     parse_lima,
     parse_report_date,
     to_lima_expiry,
@@ -73,6 +74,7 @@ class TestLimaTime(BaseCase):
         self.assertEqual(to_lima_iso(utc), "2026-11-15T22:30:00-05:00")
         self.assertEqual(to_lima_expiry(utc), "2026-11-15 22:30:00-05:00")
         self.assertEqual(format_lima(utc), "15/11/2026 22:30")
+        self.assertEqual(lima_date(utc).isoformat(), "2026-11-15")
 
     def test_lima_strings_to_utc(self):
         expected = datetime(2026, 11, 20, 15, 15, 0)

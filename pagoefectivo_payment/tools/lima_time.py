@@ -57,6 +57,11 @@ def parse_report_date(value):
     return local.replace(tzinfo=LIMA).astimezone(timezone.utc).replace(tzinfo=None)
 
 
+def lima_date(utc_naive):
+    """The calendar day in Lima of a naive UTC datetime."""
+    return _as_lima(utc_naive).date()
+
+
 def format_lima(utc_naive, fmt="%d/%m/%Y %H:%M"):
     """A naive UTC datetime shown in Lima time, for customers."""
     return _as_lima(utc_naive).strftime(fmt)

@@ -8,3 +8,4 @@ from . import account_move_line
 from . import pagoefectivo_import_report
 from . import pagoefectivo_import_cron
 from . import pagoefectivo_operation_alerts
+from . import payment_transaction

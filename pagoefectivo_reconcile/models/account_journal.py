@@ -44,7 +44,9 @@ class AccountJournal(models.Model):
         help="Differences up to this amount are written off automatically.",
     )
     pagoefectivo_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_pagoefectivo_currency_id"
+        "res.currency",
+        string="Clearing Currency",
+        compute="_compute_pagoefectivo_currency_id",
     )
     pagoefectivo_settle_days = fields.Integer(
         string="Settlement Delay (business days)",

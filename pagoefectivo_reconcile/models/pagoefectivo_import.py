@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
-from odoo.addons.pagoefectivo_payment.tools.lima_time import format_lima
+from odoo.addons.pagoefectivo_payment.tools.lima_time import lima_date
 
 from ..tools.file_format_error import FileFormatError
 from ..tools.report_rows import DEPOSIT, PAYMENT, REFUND, SETTLEMENT, parse_rows
@@ -175,7 +175,7 @@ class PagoEfectivoImport(models.Model):
             "cip": row.cip or False,
             "transaction_code": row.transaction_code or False,
             "date": row.date,
-            "local_date": format_lima(row.date, "%Y-%m-%d"),
+            "local_date": lima_date(row.date),
             "gross": float(row.gross),
             "commission": float(row.commission),
             "igv": float(row.igv),

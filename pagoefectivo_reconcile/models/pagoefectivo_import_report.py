@@ -15,7 +15,9 @@ class PagoEfectivoImport(models.Model):
 
     _inherit = "pagoefectivo.import"
 
-    summary_html = fields.Html(compute="_compute_summary_html", sanitize=False)
+    summary_html = fields.Html(
+        string="Summary", compute="_compute_summary_html", sanitize=False
+    )
 
     def _summary(self):
         """One dict per currency of the operations this settlement reported."""

@@ -98,7 +98,7 @@ class PagoEfectivoOperation(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
-    writeoff_amount = fields.Monetary(readonly=True)
+    writeoff_amount = fields.Monetary(string="Written Off", readonly=True)
     overdue = fields.Boolean(
         string="Not Settled in Time",
         readonly=True,

@@ -118,7 +118,7 @@ class PagoEfectivoOperation(models.Model):
         done_txs = self.env["payment.transaction"].union(
             *(transactions[op] for op in todo if transactions[op].state == "done")
         )
-        done_txs.filtered(lambda tx: not tx.payment_id)._post_process()
+        done_txs.filtered(lambda tx: not tx.payment_id)._pagoefectivo_create_payments()
         for op in todo:
             outcomes[op] = op._match_payment(transactions[op])
         return outcomes

@@ -1,5 +1,6 @@
 import base64
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -480,3 +481,16 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         self.assertIn("2 rows imported", action["params"]["message"])
         self.assertIn("0 exceptions", action["params"]["message"])
         self.assertEqual(action["params"]["type"], "success")
+
+    def test_invoice_is_settled_directly_when_no_payment_can_be_made(self):
+        tx = self._transaction(70.0, state="pending")
+        tx._set_done()  # paid, never post-processed
+        Tx = type(self.env["payment.transaction"])
+        with patch.object(Tx, "_post_process", side_effect=UserError("no journal")):
+            record = self._import(
+                self._settlement([self._cip(tx, self.lima(2026, 3, 27, 10))])
+            )
+        op = record.operation_ids.filtered("cip")
+        self.assertEqual(op.state, "reconciled")
+        self.assertFalse(tx.payment_id)
+        self.assertEqual(tx.invoice_ids.payment_state, "paid")
