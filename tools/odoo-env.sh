@@ -46,5 +46,5 @@ CONF
 odoo_install() {
     local db=$1 config=$2
     "$PYTHON" "$ODOO_BIN" -c "$config" -d "$db" --stop-after-init --log-level=warn \
-        -i pagoefectivo_payment,pagoefectivo_reconcile,website_sale,l10n_pe
+        -i pagoefectivo_payment,pagoefectivo_reconcile,pagoefectivo_website_sale,l10n_pe
 }

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.fields import Domain
 
@@ -163,7 +165,10 @@ class PaymentTransaction(models.Model):
         )
         self.pagoefectivo_paid_at = paid_at
         self._set_done(extra_allowed_states=("cancel",))
-        self.env.ref("payment.cron_post_process_payment_tx")._trigger()
+        # Soon, not now: the customer's status page may be post-processing it too.
+        self.env.ref("payment.cron_post_process_payment_tx")._trigger(
+            fields.Datetime.now() + timedelta(minutes=1)
+        )
         if late:
             self._pagoefectivo_ask_human(
                 self.env._("Paid after its voucher expired"),

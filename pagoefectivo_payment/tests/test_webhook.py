@@ -29,6 +29,13 @@ class TestWebhook(PagoEfectivoCommon):
         self.assertEqual(delivery["status"], 200)
         self.assertEqual(tx.state, "done")
         self.assertTrue(tx.pagoefectivo_paid_at)
+        # No customer waits on a status page: payments are posted by the job, soon.
+        trigger = self.env["ir.cron.trigger"].search(
+            [("cron_id", "=", self.env.ref("payment.cron_post_process_payment_tx").id)],
+            order="id desc",
+            limit=1,
+        )
+        self.assertGreater(trigger.call_at, fields.Datetime.now())
         tx._post_process()
         payment = self._payments(tx)
         self.assertEqual(len(payment), 1)

@@ -1,0 +1,46 @@
+from lxml import html
+
+from odoo.fields import Command
+from odoo.tests import tagged
+
+from odoo.addons.pagoefectivo_payment.tests.common import PagoEfectivoCommon
+
+
+@tagged("post_install", "-at_install")
+class TestOrderConfirmation(PagoEfectivoCommon):
+    def _confirmation(self, order):
+        """The shop's order confirmation block, as the customer sees it."""
+        page = self.env["ir.qweb"]._render(
+            "website_sale.payment_confirmation_status",
+            {"order": order.sudo(), "order_tracking_info": {}},
+        )
+        return html.fromstring(page)
+
+    def test_the_order_confirmation_shows_the_voucher_until_paid(self):
+        order = (
+            self.env["sale.order"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.partner.id,
+                    "order_line": [Command.create({"product_id": self.product_a.id})],
+                }
+            )
+        )
+        tx = self._create_transaction(
+            "redirect",
+            amount=order.amount_total,
+            reference=order.name,
+            sale_order_ids=[Command.set(order.ids)],
+        )
+        tx._get_processing_values()
+        page = self._confirmation(order)
+        [cip] = page.xpath("//*[hasclass('o_pagoefectivo_cip')]")
+        self.assertEqual(cip.text_content().strip(), tx.provider_reference)
+        self.assertTrue(page.xpath(f"//a[@href='{tx.pagoefectivo_cip_url}']"))
+
+        with self._odoo_reachable():
+            self.emulator.pay(tx.provider_reference)
+        page = self._confirmation(order)
+        self.assertFalse(page.xpath("//*[hasclass('o_pagoefectivo_cip')]"))
+        self.assertTrue(page.xpath("//*[hasclass('o_pagoefectivo_paid')]"))
