@@ -18,13 +18,15 @@ class PaymentTransaction(models.Model):
     )
 
     def _pagoefectivo_issue_cip(self):
-        super()._pagoefectivo_issue_cip()
+        res = super()._pagoefectivo_issue_cip()
         if self.state == "pending":
             self._pagoefectivo_send_voucher()
+        return res
 
     def _pagoefectivo_extend(self, new_expiry):
-        super()._pagoefectivo_extend(new_expiry)
+        res = super()._pagoefectivo_extend(new_expiry)
         self.pagoefectivo_reminder_sent = False
+        return res
 
     def _pagoefectivo_send_voucher(self, reminder=False):
         """Queue the voucher email. A template the merchant broke or removed is

@@ -69,6 +69,16 @@ class TestVoucherMail(PagoEfectivoCommon):
         self.assertIn("expires soon", self._mails(soon)[-1].body_html)
         self.assertEqual(len(self._mails(later)), 1, "not yet")
 
+    def test_an_extended_voucher_is_reminded_again_before_its_new_expiry(self):
+        self.provider.pagoefectivo_reminder = True
+        tx = self._issue_voucher()
+        self._expiring_in(tx, 1)
+        remind = self.env["payment.transaction"]._cron_pagoefectivo_remind
+        remind()
+        tx._pagoefectivo_extend(fields.Datetime.now() + timedelta(hours=3))
+        remind()
+        self.assertEqual(len(self._mails(tx)), 3, "the voucher and two reminders")
+
     def test_paid_vouchers_get_no_reminder(self):
         self.provider.pagoefectivo_reminder = True
         tx = self._issue_voucher()

@@ -61,3 +61,13 @@ class TestVoucherPortal(PagoEfectivoCommon):
         page = self._invoice_page(invoice)
         self.assertNotIn('class="o_pagoefectivo_copy', page)
         self.assertIn('data-payment-method-code="pagoefectivo"', page, "pay again")
+
+    def test_a_paid_voucher_says_so(self):
+        invoice = self._create_invoice()
+        tx = self._pay_from_the_portal(invoice)
+        with self._odoo_reachable():
+            self.emulator.pay(tx.provider_reference)
+        tx._post_process()
+        page = self._invoice_page(invoice)
+        self.assertIn("o_pagoefectivo_paid", page)
+        self.assertNotIn('class="o_pagoefectivo_copy', page)

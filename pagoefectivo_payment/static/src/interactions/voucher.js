@@ -51,8 +51,8 @@ export class PagoEfectivoVoucher extends Interaction {
         } catch {
             // No clipboard (an insecure origin, a refused permission):
             // select the code so that the customer copies it by hand.
-            const selection = browser.getSelection();
-            selection.selectAllChildren(this.el.querySelector(".o_pagoefectivo_cip"));
+            const cipEl = this.el.querySelector(".o_pagoefectivo_cip");
+            this.el.ownerDocument.getSelection().selectAllChildren(cipEl);
             return;
         }
         this.copied = true;

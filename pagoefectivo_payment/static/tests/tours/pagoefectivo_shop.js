@@ -75,6 +75,24 @@ registry.category("web_tour.tours").add("pagoefectivo_shop_checkout", {
                 assertFitsTheScreen();
             },
         },
+        {
+            content: "Copy the CIP",
+            trigger: ".o_pagoefectivo_copy",
+            run: "click",
+        },
+        {
+            content: "The CIP is copied, or selected for copying where the browser refuses",
+            trigger: ".o_pagoefectivo_voucher",
+            run() {
+                const cip = document.querySelector(".o_pagoefectivo_cip").textContent.trim();
+                const copied = !document
+                    .querySelector(".o_pagoefectivo_copied_label")
+                    .classList.contains("d-none");
+                if (!copied && String(document.getSelection()).trim() !== cip) {
+                    throw new Error("Pressing Copy neither copied nor selected the CIP.");
+                }
+            },
+        },
     ],
 });
 
