@@ -47,6 +47,16 @@ def environment(database, config):
     return Registry(database)
 
 
+def peruvian_company(env):
+    """The main company made Peruvian: country, PEN and the Peruvian chart."""
+    company = env.ref("base.main_company")
+    env.ref("base.PEN").active = True
+    company.country_id = env.ref("base.pe")
+    if not company.chart_template:
+        env["account.chart.template"].try_loading("pe", company)
+    return company
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

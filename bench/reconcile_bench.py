@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark: import and reconcile a PagoEfectivo settlement of N paid CIPs.
 
-Creates a throwaway database (from a template with l10n_pe, or from scratch),
-installs the addons, creates N paid PagoEfectivo transactions with their
-posted payments, then in the same run measures:
+Creates a throwaway database with the addons and a Peruvian company, creates
+N paid PagoEfectivo transactions with their posted payments, then in the same
+run measures:
 
 * ours: `pagoefectivo.import._import_file` on the emulator's settlement CSV
   (parse, store operations, match, book statement lines, reconcile);
@@ -18,23 +18,17 @@ No figure is asserted: this is a measurement, not a test.
 
 import argparse
 import cProfile
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
+
+from _odoo import REPO_ROOT, environment, fresh_database, peruvian_company
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
-from odoo.sql_db import close_db
-from odoo.tools import config
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(REPO_ROOT))
 
 LIMA = timezone(timedelta(hours=-5))
-ADDONS = "/opt/odoo19/addons," + str(ROOT)
-MODULES = "l10n_pe,pagoefectivo_payment,pagoefectivo_reconcile"
 
 
 def parse_args():
@@ -46,32 +40,8 @@ def parse_args():
         default=1000,
         help="statement lines of the plain-create baseline (0 to skip)",
     )
-    parser.add_argument(
-        "--template", default="pe_base", help="template database, '' for none"
-    )
-    parser.add_argument("--db-host", default="127.0.0.1")
-    parser.add_argument("--db-user", default="root")
-    parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--profile", help="write a cProfile of our import to this file")
     return parser.parse_args()
-
-
-def create_database(args, name):
-    pg = ["-h", args.db_host, "-U", args.db_user]
-    command = ["createdb", *pg, name] + (["-T", args.template] if args.template else [])
-    subprocess.run(command, check=True)
-    subprocess.run(
-        [sys.executable, "/opt/odoo19/odoo-bin", f"--addons-path={ADDONS}", "-d", name,
-         f"--db_host={args.db_host}", f"--db_user={args.db_user}", "--stop-after-init",
-         "--log-level=warn", "-i", MODULES],
-        check=True,
-    )  # fmt: skip
-
-
-def drop_database(args, name):
-    subprocess.run(
-        ["dropdb", "-h", args.db_host, "-U", args.db_user, "--if-exists", name]
-    )
 
 
 class Measure:
@@ -225,21 +195,13 @@ def run(env, args):
 
 def main():
     args = parse_args()
-    name = f"rec_bench_{int(time.time())}"
-    create_database(args, name)
-    try:
-        config["db_host"], config["db_user"] = args.db_host, args.db_user
-        config["addons_path"] = ADDONS
-        config["log_level"] = "warn"
-        registry = Registry(name)
+    with fresh_database("pe_bench_reconcile") as (database, config):
+        registry = environment(database, config)
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            peruvian_company(env)
             run(env, args)
             cr.rollback()
-    finally:
-        close_db(name)
-        if not args.keep_db:
-            drop_database(args, name)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
-from _odoo import REPO_ROOT, environment, fresh_database, odoo_server
+from _odoo import (
+    REPO_ROOT,
+    environment,
+    fresh_database,
+    odoo_server,
+    peruvian_company,
+)
 
 import odoo
 
@@ -34,11 +40,7 @@ def prepare(registry, count):
     """A Peruvian company, the provider, and `count` pending transactions."""
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        company = env.ref("base.main_company")
-        env.ref("base.PEN").active = True
-        company.country_id = env.ref("base.pe")
-        if not company.chart_template:
-            env["account.chart.template"].try_loading("pe", company)
+        peruvian_company(env)
         provider = env.ref("pagoefectivo_payment.payment_provider_pagoefectivo")
         provider.write(
             {
