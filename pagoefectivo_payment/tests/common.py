@@ -104,6 +104,27 @@ class PagoEfectivoCommon(AccountPaymentCommon, PaymentHttpCommon):
         tx._get_processing_values()
         return tx
 
+    def _issue_order_voucher(self):
+        """A sale order's transaction, with its CIP issued as at checkout."""
+        order = (
+            self.env["sale.order"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.partner.id,
+                    "order_line": [Command.create({"product_id": self.product_a.id})],
+                }
+            )
+        )
+        tx = self._create_transaction(
+            "redirect",
+            amount=order.amount_total,
+            reference=order.name,
+            sale_order_ids=[Command.set(order.ids)],
+        )
+        tx._get_processing_values()
+        return tx
+
     def _post_webhook(self, body, signature=None, secret=SECRET_KEY):
         """POST raw bytes to the webhook, signed with `secret` unless told otherwise."""
         if isinstance(body, dict):

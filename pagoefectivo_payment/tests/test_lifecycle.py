@@ -4,7 +4,6 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common import PagoEfectivoCommon
@@ -100,23 +99,8 @@ class TestRecoveryAndLifecycle(PagoEfectivoCommon):
         self.assertEqual(self._status(tx), "Eliminada")
 
     def test_cancelling_the_sale_order_deletes_its_cip(self):
-        order = (
-            self.env["sale.order"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": self.partner.id,
-                    "order_line": [Command.create({"product_id": self.product_a.id})],
-                }
-            )
-        )
-        tx = self._create_transaction(
-            "redirect",
-            amount=order.amount_total,
-            reference=order.name,
-            sale_order_ids=[Command.set(order.ids)],
-        )
-        tx._get_processing_values()
+        tx = self._issue_order_voucher()
+        order = tx.sale_order_ids
         self.assertEqual(tx.state, "pending")
         order._action_cancel()
         self.assertEqual(tx.state, "cancel")

@@ -1,6 +1,5 @@
 from lxml import html
 
-from odoo.fields import Command
 from odoo.tests import tagged
 
 from odoo.addons.pagoefectivo_payment.tests.common import PagoEfectivoCommon
@@ -17,23 +16,8 @@ class TestOrderConfirmation(PagoEfectivoCommon):
         return html.fromstring(page)
 
     def test_the_order_confirmation_shows_the_voucher_until_paid(self):
-        order = (
-            self.env["sale.order"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": self.partner.id,
-                    "order_line": [Command.create({"product_id": self.product_a.id})],
-                }
-            )
-        )
-        tx = self._create_transaction(
-            "redirect",
-            amount=order.amount_total,
-            reference=order.name,
-            sale_order_ids=[Command.set(order.ids)],
-        )
-        tx._get_processing_values()
+        tx = self._issue_order_voucher()
+        order = tx.sale_order_ids
         page = self._confirmation(order)
         [cip] = page.xpath("//*[hasclass('o_pagoefectivo_cip')]")
         self.assertEqual(cip.text_content().strip(), tx.provider_reference)
