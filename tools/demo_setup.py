@@ -99,6 +99,30 @@ def setup_provider(env, company):
     provider.payment_method_ids.active = True
 
 
+def setup_accountant(env):
+    """The admin closes the day: importing PagoEfectivo files books bank
+    statement lines, which Odoo Community allows only with "Show Full
+    Accounting Features" (an Invoicing administrator alone may not)."""
+    env.ref("base.user_admin").group_ids = [
+        Command.link(env.ref("account.group_account_user").id)
+    ]
+
+
+def setup_clearing_journal(env, company):
+    """PagoEfectivo's clearing journal, prepared as the reconciliation addon's
+    CONFIGURE says: its defaults, but the commissions in 6391 Gastos bancarios
+    (the default, the company's expense account, is 6329 Asesoría y
+    consultoría)."""
+    journal = env["account.journal"]._pagoefectivo_journal(company, company.currency_id)
+    commission_account = (
+        env["account.account"]
+        .with_company(company)
+        .search([("code", "=", "6391000")], limit=1)
+    )
+    if commission_account:
+        journal.pagoefectivo_commission_account_id = commission_account
+
+
 def skip_pdf_attachments_without_wkhtmltopdf(env):
     """Without wkhtmltopdf, Odoo cannot attach PDFs to the order emails and the
     payment's post-processing fails: send those emails without the PDF."""
@@ -121,6 +145,8 @@ def main(env):
     setup_products(env)
     setup_customer(env)
     setup_provider(env, company)
+    setup_accountant(env)
+    setup_clearing_journal(env, company)
     setup_base_url(env)
     skip_pdf_attachments_without_wkhtmltopdf(env)
     env.cr.commit()

@@ -55,16 +55,21 @@ class PagoEfectivoImport(models.Model):
         return rows
 
     def _summary_labels(self):
-        return [
-            ("gross", self.env._("Gross collected")),
-            ("commission", self.env._("Commissions")),
-            ("igv", self.env._("Commission IGV")),
-            ("refunds", self.env._("Refunds")),
-            ("deposit_expected", self.env._("Deposit expected")),
-            ("deposit_received", self.env._("Deposit received")),
-            ("matched", self.env._("Reconciled lines")),
-            ("exceptions", self.env._("Exceptions")),
-        ]
+        """(key of a `_summary` row, its label), in display order.
+
+        A dict, not a list of tuples: Odoo's term extractor takes a string
+        right after a `_()` call inside parentheses for a term.
+        """
+        return {
+            "gross": self.env._("Gross collected"),
+            "commission": self.env._("Commissions"),
+            "igv": self.env._("Commission IGV"),
+            "refunds": self.env._("Refunds"),
+            "deposit_expected": self.env._("Deposit expected"),
+            "deposit_received": self.env._("Deposit received"),
+            "matched": self.env._("Reconciled lines"),
+            "exceptions": self.env._("Exceptions"),
+        }.items()
 
     def _compute_summary_html(self):
         for record in self:
