@@ -302,12 +302,13 @@ class PagoEfectivoOperation(models.Model):
         currency = self.currency_id
         commission = currency.round(sum(self.mapped("commission")))
         igv = currency.round(sum(self.mapped("igv")))
+        total = currency.round(commission + igv)
         name = self.env._("PagoEfectivo commissions, %(file)s", file=settlement.name)
         account = journal.pagoefectivo_commission_account_id
         tax = journal.pagoefectivo_commission_tax_id
         if not tax:
             counterparts = [
-                {"account": account, "amount": commission + igv, "name": name}
+                {"account": account, "amount": total, "name": name}
             ]
         else:
             base_rep = tax.invoice_repartition_line_ids.filtered(
@@ -343,6 +344,6 @@ class PagoEfectivoOperation(models.Model):
             "date": max(self.mapped("local_date")),
             "ref": name,
             "partner": None,
-            "amount": -(commission + igv),
+            "amount": -total,
             "counterparts": counterparts,
         }
