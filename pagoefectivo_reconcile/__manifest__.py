@@ -9,7 +9,7 @@
     "author": "PagoEfectivo for Odoo",
     "license": "LGPL-3",
     "depends": ["pagoefectivo_payment"],
-    "external_dependencies": {"python": ["openpyxl"]},
+    "external_dependencies": {"python": ["openpyxl", "holidays"]},
     "data": [
         "security/ir.model.access.csv",
         "security/pagoefectivo_reconcile_security.xml",

@@ -51,7 +51,9 @@ class AccountJournal(models.Model):
     pagoefectivo_settle_days = fields.Integer(
         string="Settlement Delay (business days)",
         default=2,
-        help="A paid CIP not settled after this many business days is an exception.",
+        help="A paid CIP not settled after this many business days is an exception. "
+        "Business days are Monday to Friday, except Peru's national holidays and "
+        "the global time off of the company's working schedule.",
     )
     pagoefectivo_refund_alert_rate = fields.Float(
         string="Refund Alert Rate (%)",

@@ -3,16 +3,10 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from odoo.addons.pagoefectivo_payment.tools.lima_time import lima_date
+
+from ..tools.business_days import business_days_before, lookback, peru_holidays
 from ..tools.report_rows import PAYMENT, REFUND
-
-
-def business_days_before(day, count):
-    """The day `count` business days (Monday to Friday) before `day`."""
-    while count > 0:
-        day -= timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
 
 
 class PagoEfectivoOperation(models.Model):
@@ -28,8 +22,30 @@ class PagoEfectivoOperation(models.Model):
             self._flag_unsettled(journal, today)
             self._check_refund_rate(journal, today)
 
+    @api.model
+    def _closed_days(self, company, first, last):
+        """Days banks do not settle: Peru's holidays and the company's global
+        time off (for the non-working days the government decrees)."""
+        until = fields.Datetime.to_datetime(last) + timedelta(days=1)
+        leaves = self.env["resource.calendar.leaves"].search(
+            Domain("resource_id", "=", False)
+            & Domain("company_id", "in", [company.id, False])
+            & Domain("calendar_id", "in", [company.resource_calendar_id.id, False])
+            & Domain("date_from", "<=", until)
+            & Domain("date_to", ">=", fields.Datetime.to_datetime(first))
+        )
+        closed = peru_holidays(first, last)
+        for leave in leaves:
+            day, end = lima_date(leave.date_from), lima_date(leave.date_to)
+            while day <= end:
+                closed.add(day)
+                day += timedelta(days=1)
+        return closed
+
     def _flag_unsettled(self, journal, today):
-        limit = business_days_before(today, journal.pagoefectivo_settle_days)
+        days = journal.pagoefectivo_settle_days
+        closed = self._closed_days(journal.company_id, today - lookback(days), today)
+        limit = business_days_before(today, days, closed)
         late = self.search(
             Domain("journal_id", "=", journal.id)
             & Domain("kind", "=", PAYMENT)

@@ -307,9 +307,7 @@ class PagoEfectivoOperation(models.Model):
         account = journal.pagoefectivo_commission_account_id
         tax = journal.pagoefectivo_commission_tax_id
         if not tax:
-            counterparts = [
-                {"account": account, "amount": total, "name": name}
-            ]
+            counterparts = [{"account": account, "amount": total, "name": name}]
         else:
             base_rep = tax.invoice_repartition_line_ids.filtered(
                 lambda r: r.repartition_type == "base"

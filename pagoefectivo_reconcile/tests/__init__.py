@@ -1,2 +1,3 @@
 from . import test_file_parsing
 from . import test_reconcile
+from . import test_settlement_delay
