@@ -5,6 +5,8 @@ from . import pagoefectivo_operation
 from . import pagoefectivo_operation_matching
 from . import pagoefectivo_operation_booking
 from . import account_move_line
+from . import account_partial_reconcile
+from . import account_bank_statement_line
 from . import pagoefectivo_import_report
 from . import pagoefectivo_import_cron
 from . import pagoefectivo_operation_alerts

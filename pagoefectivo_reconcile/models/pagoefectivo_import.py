@@ -202,9 +202,14 @@ class PagoEfectivoImport(models.Model):
 
     def action_reconcile(self):
         self._operations()._reconcile()
+        return True
 
     def action_undo(self):
-        self._operations().action_undo()
+        """Undo everything the file booked, commissions included."""
+        operations = self._operations()
+        operations.action_undo()
+        operations._undo_commissions()
+        return True
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_booked(self):

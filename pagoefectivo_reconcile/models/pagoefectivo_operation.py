@@ -99,6 +99,12 @@ class PagoEfectivoOperation(models.Model):
         ondelete="set null",
     )
     writeoff_amount = fields.Monetary(string="Written Off", readonly=True)
+    manual = fields.Boolean(
+        string="Reconciled by Hand",
+        readonly=True,
+        help="An exception someone reconciled in a reconciliation screen; its "
+        "reason says why it needed a human.",
+    )
     overdue = fields.Boolean(
         string="Not Settled in Time",
         readonly=True,
@@ -122,6 +128,7 @@ class PagoEfectivoOperation(models.Model):
 
     def action_reconcile(self):
         self._reconcile()
+        return True
 
     def action_accept_candidate(self):
         """Settle the operation with its only candidate (or the one in context)."""
@@ -139,33 +146,43 @@ class PagoEfectivoOperation(models.Model):
         ):
             raise UserError(self.env._("Choose one of the operation's candidates."))
         self._settle_by_hand(line)
+        return True
 
     def action_write_off(self):
         for op in self:
             if op.state != "exception":
                 raise UserError(self.env._("Only exceptions can be written off."))
         self._settle_by_hand(self.env["account.move.line"])
+        return True
 
     def action_undo(self):
-        """Undo the entries of these operations and of those booked with them."""
-        lines = self.statement_line_id | self.commission_line_id
-        sharing = self.search(
-            Domain("statement_line_id", "in", lines.ids)
-            | Domain("commission_line_id", "in", lines.ids)
-        )
+        """Undo the reconciliation of these operations only.
+
+        Operations booked on the same statement line (a day's paid CIPs) are
+        booked again without them, so they stay reconciled.
+        """
+        lines = self.statement_line_id
+        sharing = self.search(Domain("statement_line_id", "in", lines.ids))
         lines.line_ids.remove_move_reconcile()
-        sharing.filtered(
-            lambda op: op.commission_line_id in lines
-        ).commission_line_id = False
-        sharing.filtered(lambda op: op.statement_line_id in lines).write(
+        (sharing | self).write(
             {
                 "state": "to_match",
                 "reason": False,
                 "note": False,
                 "statement_line_id": False,
                 "writeoff_amount": 0.0,
+                "manual": False,
                 "candidate_line_ids": [fields.Command.clear()],
             }
+        )
+        lines.unlink()
+        (sharing - self)._reconcile()
+        return True
+
+    def _undo_commissions(self):
+        lines = self.commission_line_id
+        self.search(Domain("commission_line_id", "in", lines.ids)).write(
+            {"commission_line_id": False}
         )
         lines.unlink()
 

@@ -1,6 +1,6 @@
 from collections import defaultdict
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.fields import Command, Domain
 from odoo.tools import split_every
 
@@ -51,7 +51,7 @@ class PagoEfectivoOperation(models.Model):
 
     def _reconcile(self):
         ops = self.filtered(lambda op: op.state != "reconciled")
-        ops._absorb_manual_reconciliations()
+        ops._follow_statement_lines()
         ops = ops.filtered(lambda op: op.state != "reconciled")
         for journal in ops.journal_id:
             journal._pagoefectivo_check_setup()
@@ -61,12 +61,26 @@ class PagoEfectivoOperation(models.Model):
                 batch._book(batch._match())
         self._book_commissions()
 
-    def _absorb_manual_reconciliations(self):
-        """Exceptions someone reconciled in another screen are reconciled here too."""
-        for op in self.filtered(
-            lambda op: op.state == "exception" and op.statement_line_id.is_reconciled
-        ):
-            op.write({"state": "reconciled", "note": self.env._("Reconciled by hand.")})
+    def _follow_statement_lines(self):
+        """Exceptions reconciled in another screen (Enterprise's, OCA's
+        account_reconcile_oca, a manual entry) are reconciled here too, and
+        become exceptions again when that screen undoes it."""
+        for op in self:
+            done = op.statement_line_id.is_reconciled
+            if op.state == "exception" and done:
+                op.write({"state": "reconciled", "manual": True})
+            elif op.manual and not done:
+                op.write({"state": "exception", "manual": False})
+
+    @api.model
+    def _follow_reconciliation_of(self, st_lines):
+        """Called whenever journal items of `st_lines` are (un)reconciled."""
+        if not st_lines:
+            return
+        self.sudo().search(
+            Domain("statement_line_id", "in", st_lines.ids)
+            & (Domain("state", "=", "exception") | Domain("manual", "=", True))
+        )._follow_statement_lines()
 
     def _settle_by_hand(self, lines):
         """Book exceptions against `lines` (none: a write-off) in the user's name."""

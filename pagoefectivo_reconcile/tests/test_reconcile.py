@@ -444,10 +444,14 @@ class TestReconcile(PagoEfectivoReconcileCommon):
             skip_account_move_synchronization=True
         ).account_id = target.account_id
         (suspense + target).reconcile()
+        self.assertEqual((op.state, op.manual), ("reconciled", True))
+        self.assertEqual(op.reason, "unknown_cip")  # why it needed a human
         op.import_id.action_reconcile()
-        self.assertEqual(op.state, "reconciled")
         self.assertEqual(op.statement_line_id, st_line)
-        self.assertIn("by hand", op.note)
+        self.assertTrue(target.reconciled)
+
+        st_line.action_undo_reconciliation()  # that screen undoes it
+        self.assertEqual((op.state, op.manual), ("exception", False))
 
     def test_refund_matches_an_outbound_refund_payment(self):
         tx = self._transaction(90.0)
