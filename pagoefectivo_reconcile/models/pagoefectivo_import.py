@@ -137,21 +137,23 @@ class PagoEfectivoImport(models.Model):
             )
         }
         vals_list, seen, settle = [], set(), {}
+        resettled = self.env["pagoefectivo.operation"]
         for row, journal, key in keyed:
             op = existing.get((journal, key))
             if (journal, key) in seen:
                 key = "%s|row %s" % (key, row.row)  # the same row twice in one file
             seen.add((journal, key))
             if op:
-                if (
-                    self.file_kind == SETTLEMENT
-                    and row.kind == PAYMENT
-                    and not op.settlement_id
-                ):
-                    settle.setdefault((row.commission, row.igv), []).append(op.id)
+                if self.file_kind == SETTLEMENT and row.kind == PAYMENT:
+                    if not op.settlement_id:
+                        settle.setdefault((row.commission, row.igv), []).append(op.id)
+                    else:
+                        resettled |= op
                 continue
             vals_list.append(self._operation_vals(row, journal, key))
-        self.env["pagoefectivo.operation"].create(vals_list)
+        created = self.env["pagoefectivo.operation"].create(vals_list)
+        if resettled:
+            created._flag_deposits_overlapping(resettled)
         for (commission, igv), ids in settle.items():
             self.env["pagoefectivo.operation"].browse(ids).write(
                 {"settlement_id": self.id, "commission": commission, "igv": igv}

@@ -1,8 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools.misc import format_amount
 
 from ..tools.report_rows import DEPOSIT, PAYMENT, REFUND
+from .reconcile_outcome import Outcome
 
 STATES = [
     ("to_match", "To Reconcile"),
@@ -99,6 +101,12 @@ class PagoEfectivoOperation(models.Model):
         ondelete="set null",
     )
     writeoff_amount = fields.Monetary(string="Written Off", readonly=True)
+    overlap = fields.Text(
+        string="Overlap",
+        readonly=True,
+        help="For a deposit: the paid CIPs its settlement lists that an earlier "
+        "settlement already paid out.",
+    )
     manual = fields.Boolean(
         string="Reconciled by Hand",
         readonly=True,
@@ -185,6 +193,41 @@ class PagoEfectivoOperation(models.Model):
             {"commission_line_id": False}
         )
         lines.unlink()
+
+    def action_book_deposit(self):
+        """Book a deposit held back as a possible double payment, once the
+        accountant has seen it arrive in the bank."""
+        for op in self:
+            if op.kind != DEPOSIT or op.state != "exception":
+                raise UserError(self.env._("Only held-back deposits can be booked."))
+        transfer = self.journal_id.pagoefectivo_transfer_account_id
+        note = self.env._("Booked by %(user)s", user=self.env.user.name)
+        self._book({op: Outcome(account=transfer, writeoff_reason=note) for op in self})
+        return True
+
+    def _flag_deposits_overlapping(self, resettled):
+        """Hold back the new deposits of a settlement that lists paid CIPs an
+        earlier settlement paid out: the deposit may pay them twice."""
+        for deposit in self.filtered(lambda op: op.kind == DEPOSIT):
+            ops = resettled.filtered(
+                lambda op, d=deposit: op.journal_id == d.journal_id
+            )
+            if not ops:
+                continue
+            net = (
+                sum(ops.mapped("amount"))
+                - sum(ops.mapped("commission"))
+                - sum(ops.mapped("igv"))
+            )
+            deposit.overlap = self.env._(
+                "%(count)s paid CIPs of this settlement (%(net)s net) were already "
+                "paid out by %(files)s (CIPs %(cips)s). Check that the bank received "
+                "this deposit before booking it.",
+                count=len(ops),
+                net=format_amount(self.env, net, deposit.currency_id),
+                files=", ".join(ops.settlement_id.mapped("name")),
+                cips=", ".join(ops[:10].mapped("cip")),
+            )
 
     def action_open_document(self):
         """The order (or invoice) the paid CIP was for."""

@@ -24,7 +24,10 @@ class PagoEfectivoOperation(models.Model):
         outcomes = {}
         journal = self.journal_id
         for op in self.filtered(lambda o: o.kind == DEPOSIT):
-            outcomes[op] = Outcome(account=journal.pagoefectivo_transfer_account_id)
+            if op.overlap:
+                outcomes[op] = op._exception("duplicate", op.overlap)
+            else:
+                outcomes[op] = Outcome(account=journal.pagoefectivo_transfer_account_id)
         payments = self.filtered(lambda o: o.kind == PAYMENT)
         transactions = self._find_transactions()
         outcomes.update(payments._match_payments(transactions))

@@ -2,3 +2,4 @@ from . import test_file_parsing
 from . import test_reconcile
 from . import test_settlement_delay
 from . import test_undo
+from . import test_overlapping_settlements
