@@ -1,9 +1,11 @@
 import hashlib
 import logging
+from dataclasses import replace
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.pagoefectivo_payment.tools.lima_time import lima_date
 
@@ -13,6 +15,7 @@ from ..tools.settlement_balance import check_balance
 from ..tools.table_reader import read_table
 
 _logger = logging.getLogger(__name__)
+_lt = LazyTranslate(__name__)
 
 
 class PagoEfectivoImport(models.Model):
@@ -78,6 +81,7 @@ class PagoEfectivoImport(models.Model):
             table = read_table(content, filename)
             profile = profile or self.env["pagoefectivo.import.profile"]._detect(table)
             parsed = parse_rows(table, profile._spec(), self._currency_codes())
+            parsed.rows = self._fill_currencies(parsed.rows, profile)
             if profile.file_kind == SETTLEMENT:
                 check_balance(parsed.rows)
         except FileFormatError as error:
@@ -112,6 +116,48 @@ class PagoEfectivoImport(models.Model):
             where=", ".join(where),
             problem=error.problem,
         )
+
+    @api.model
+    def _fill_currencies(self, rows, profile):
+        """Rows without a currency (PagoEfectivo's paid report has no such
+        column) take their transaction's, else the file's single known one,
+        else the profile's default."""
+        if all(row.currency for row in rows):
+            return rows
+        Tx = self.env["payment.transaction"].sudo()
+        base = Domain("provider_code", "=", "pagoefectivo") & Domain(
+            "company_id", "=", self.env.company.id
+        )
+        cips = {row.cip for row in rows if row.cip}
+        codes = {row.transaction_code for row in rows if row.transaction_code}
+        by_cip, by_code = {}, {}
+        for tx in Tx.search(
+            base
+            & (
+                Domain("provider_reference", "in", list(cips))
+                | Domain("reference", "in", list(codes))
+            )
+        ):
+            by_cip[tx.provider_reference] = by_code[tx.reference] = tx.currency_id.name
+
+        def known(row):
+            return (
+                row.currency or by_cip.get(row.cip) or by_code.get(row.transaction_code)
+            )
+
+        found = {known(row) for row in rows} - {None, ""}
+        fallback = found.pop() if len(found) == 1 else profile.default_currency_id.name
+        if not fallback:
+            raise FileFormatError(
+                _lt(
+                    "The file has no currency column: set a default currency on "
+                    "its mapping profile."
+                )
+            )
+        return [
+            row if row.currency else replace(row, currency=known(row) or fallback)
+            for row in rows
+        ]
 
     @api.model
     def _currency_codes(self):

@@ -52,7 +52,8 @@ class PagoEfectivoImportProfile(models.Model):
     )
     default_currency_id = fields.Many2one(
         "res.currency",
-        help="Currency of the rows when the file has no currency column.",
+        help="Currency of the rows when the file has no currency column and "
+        "Odoo does not know their CIPs.",
         default=lambda self: self.env.ref("base.PEN", raise_if_not_found=False),
     )
     column_cip = fields.Char(string="CIP Column", default="CIP")
@@ -87,7 +88,6 @@ class PagoEfectivoImportProfile(models.Model):
                 DEPOSIT: self.type_deposit or "",
             },
             paid_states=self.paid_states or "",
-            default_currency=self.default_currency_id.name or "PEN",
         )
 
     def _fits(self, table):

@@ -3,3 +3,4 @@ from . import test_reconcile
 from . import test_settlement_delay
 from . import test_undo
 from . import test_overlapping_settlements
+from . import test_report_currency

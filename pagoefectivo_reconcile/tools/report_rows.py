@@ -38,7 +38,6 @@ class ProfileSpec:
     decimal_separator: str = DECIMAL_AUTO
     type_values: dict = field(default_factory=dict)  # PAYMENT/REFUND/DEPOSIT -> aliases
     paid_states: str = ""
-    default_currency: str = "PEN"
 
 
 @dataclass(frozen=True)
@@ -184,8 +183,10 @@ class _RowReader:
         return date
 
     def _currency(self, row, cells):
-        code = str(self._cell(cells, "currency") or self.spec.default_currency).upper()
-        if code not in self.currencies:
+        """The row's currency code; empty when the file does not say (see
+        pagoefectivo.import._fill_currencies)."""
+        code = str(self._cell(cells, "currency") or "").upper()
+        if code and code not in self.currencies:
             self._fail(
                 row,
                 "currency",
