@@ -42,9 +42,26 @@ without_demo = True
 CONF
 }
 
-# Creates database $1 with the addons and what the tests and the demo use.
+# Installs the Python packages of the addons and the given requirement files.
+pip_install() {
+    local requirement args=()
+    for requirement in requirements.txt "$@"; do
+        args+=(-r "$REPO_ROOT/$requirement")
+    done
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${args[@]}"
+}
+
+# Installs the OCA addons used beside ours, once Odoo is found: their wheels
+# need Odoo installed apart, so not their own requirements.
+pip_install_oca() {
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+        --no-deps -r "$REPO_ROOT/requirements-oca.txt"
+}
+
+# Creates database $1 with the addons and what the tests and the demo use:
+# OCA's account_reconcile_oca gives Community its reconciliation screen.
 odoo_install() {
     local db=$1 config=$2
     "$PYTHON" "$ODOO_BIN" -c "$config" -d "$db" --stop-after-init --log-level=warn \
-        -i pagoefectivo_payment,pagoefectivo_reconcile,pagoefectivo_website_sale,l10n_pe
+        -i pagoefectivo_payment,pagoefectivo_reconcile,pagoefectivo_website_sale,l10n_pe,account_reconcile_oca
 }
