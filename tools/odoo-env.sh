@@ -8,7 +8,8 @@ export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id 
 # Sets ODOO_PROBLEM to what is missing, empty when Odoo and PostgreSQL are there.
 odoo_find() {
     ODOO_PROBLEM=
-    if ! ODOO_ROOT=$("$PYTHON" -c 'import os, odoo; print(os.path.dirname(odoo.__path__[0]))' 2>/dev/null); then
+    # odoo.release, not odoo: OCA's wheels add their own folder to the odoo namespace.
+    if ! ODOO_ROOT=$("$PYTHON" -c 'import os, odoo.release as r; print(os.path.dirname(os.path.dirname(r.__file__)))' 2>/dev/null); then
         ODOO_PROBLEM="Odoo 19 is not importable by $PYTHON (install Odoo 19 so that 'import odoo' works)"
         return
     fi

@@ -279,9 +279,9 @@ class PagoEfectivoImport(models.Model):
     def _message_for(self, record):
         """What the user is told after an import."""
         return self.env._(
-            "%(file)s: %(created)s rows imported, %(skipped)s already imported and "
-            "skipped, %(ignored)s ignored; %(matched)s reconciled, %(exceptions)s "
-            "exceptions.",
+            "%(file)s. Rows imported: %(created)s; already imported, skipped: "
+            "%(skipped)s; ignored: %(ignored)s. Reconciled: %(matched)s; "
+            "exceptions: %(exceptions)s.",
             file=record.name,
             created=record.created_count,
             skipped=record.skipped_count,

@@ -105,7 +105,7 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         lines = self._statement_lines(self._clearing())
         again = self._import(content)
         self.assertEqual((again.created_count, again.skipped_count), (0, 3))
-        self.assertIn("3 already imported and skipped", again._message_for(again))
+        self.assertIn("already imported, skipped: 3;", again._message_for(again))
         self.assertEqual(self._statement_lines(self._clearing()), lines)
 
     def test_bad_row_imports_nothing_and_names_it(self):
@@ -482,8 +482,8 @@ class TestReconcile(PagoEfectivoReconcileCommon):
             {"file": base64.b64encode(content), "filename": "liq.csv"}
         )
         action = wizard.action_import()
-        self.assertIn("2 rows imported", action["params"]["message"])
-        self.assertIn("0 exceptions", action["params"]["message"])
+        self.assertIn("Rows imported: 2;", action["params"]["message"])
+        self.assertIn("exceptions: 0.", action["params"]["message"])
         self.assertEqual(action["params"]["type"], "success")
 
     def test_invoice_is_settled_directly_when_no_payment_can_be_made(self):
