@@ -102,7 +102,6 @@ class PagoEfectivoOperation(models.Model):
     )
     writeoff_amount = fields.Monetary(string="Written Off", readonly=True)
     overlap = fields.Text(
-        string="Overlap",
         readonly=True,
         help="For a deposit: the paid CIPs its settlement lists that an earlier "
         "settlement already paid out.",
