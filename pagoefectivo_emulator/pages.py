@@ -37,6 +37,15 @@ def _expiry(cip: dict) -> str:
     return dates.to_report(dates.parse_iso(cip["dateExpiry"]))
 
 
+# The merchant portal's downloads; each takes ?date_from=dd/mm/yyyy&date_to=...
+REPORT_LINKS = (
+    "<p>Reportes: "
+    '<a href="/_emulator/reports/paid.xlsx">CIPs pagados (XLSX)</a> · '
+    '<a href="/_emulator/reports/paid.csv">CIPs pagados (CSV)</a> · '
+    '<a href="/_emulator/reports/settlement.csv">Liquidación (CSV)</a></p>'
+)
+
+
 def index_page(cips: list[dict], notify_url: str | None, message=None) -> str:
     rows = "".join(
         "<tr>"
@@ -58,6 +67,7 @@ def index_page(cips: list[dict], notify_url: str | None, message=None) -> str:
         f"<p>URL de notificación: <code>{escape(notify_url or '(sin configurar)')}"
         "</code></p><table><tr><th>CIP</th><th>Nro. pedido</th><th>Monto</th>"
         f"<th>Estado</th><th>Expira</th><th>Acciones</th></tr>{rows}</table>"
+        + REPORT_LINKS
         if cips
         else "<h1>Emulador PagoEfectivo</h1><p>Aún no hay CIPs.</p>"
     )

@@ -27,6 +27,8 @@ def test_index_lists_cips_with_buttons(client, emu):
     assert f'action="/_emulator/cips/{cip}/pay"' in page
     assert f'action="/_emulator/cips/{cip}/expire"' in page
     assert "&lt;b&gt;S1&lt;/b&gt;" in page and "<b>S1</b>" not in page
+    for report in ("paid.xlsx", "paid.csv", "settlement.csv"):
+        assert f'href="/_emulator/reports/{report}"' in page
 
 
 def test_pay_button_redirects_back(client, emu, webhook):
