@@ -213,7 +213,7 @@ class PagoEfectivoOperation(models.Model):
             )
             if not ops:
                 continue
-            net = (
+            net = deposit.currency_id.round(
                 sum(ops.mapped("amount"))
                 - sum(ops.mapped("commission"))
                 - sum(ops.mapped("igv"))
