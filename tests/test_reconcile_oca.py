@@ -45,12 +45,6 @@ class TestReconcileOca(PagoEfectivoReconcileCommon):
         domain = safe_eval(action["domain"], {"active_id": journal.id})
         return Line.search(domain + safe_eval(default_filter.get("domain")))
 
-    def _outstanding(self, tx):
-        payment = tx.payment_id
-        return payment.move_id.line_ids.filtered(
-            lambda line: line.account_id == payment.outstanding_account_id
-        )
-
     def test_exception_reconciled_and_undone_in_the_oca_screen(self):
         self._reconcile_and_undo_in_the_oca_screen()
 

@@ -82,6 +82,13 @@ class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
             tx._post_process()
         return tx
 
+    def _outstanding(self, tx):
+        """The payment's item the clearing journal settles."""
+        payment = tx.payment_id
+        return payment.move_id.line_ids.filtered(
+            lambda line: line.account_id == payment.outstanding_account_id
+        )
+
     # === FILES === #
 
     def _cip(self, tx, paid_at, amount=None, refunds=()):

@@ -25,12 +25,6 @@ class TestReconcile(PagoEfectivoReconcileCommon):
     def _balance(self, journal):
         return sum(self._statement_lines(journal).mapped("amount"))
 
-    def _outstanding(self, tx):
-        payment = tx.payment_id
-        return payment.move_id.line_ids.filtered(
-            lambda line: line.account_id == payment.outstanding_account_id
-        )
-
     def test_happy_path(self):
         txs = self.env["payment.transaction"].union(
             *(self._transaction(amount) for amount in (100.0, 35.5, 1234.56))

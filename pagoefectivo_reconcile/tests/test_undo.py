@@ -5,12 +5,6 @@ from .common import PagoEfectivoReconcileCommon
 
 @tagged("post_install", "-at_install")
 class TestUndo(PagoEfectivoReconcileCommon):
-    def _outstanding(self, tx):
-        payment = tx.payment_id
-        return payment.move_id.line_ids.filtered(
-            lambda line: line.account_id == payment.outstanding_account_id
-        )
-
     def _day_of_three(self):
         txs = self.env["payment.transaction"].union(
             *(self._transaction(amount) for amount in (21.0, 22.0, 23.0))
