@@ -215,9 +215,11 @@ class PagoEfectivoNotification(models.Model):
             notification.write({"state": "received", "review_reason": False})
             with self.env.cr.savepoint():
                 notification._apply(json.loads(notification.body))
+        return True
 
     def action_mark_reviewed(self):
         self.filtered(lambda n: n.state == "review").state = "reviewed"
+        return True
 
 
 def _text(value):

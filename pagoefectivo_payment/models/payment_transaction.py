@@ -208,6 +208,7 @@ class PaymentTransaction(models.Model):
         ):
             tx._pagoefectivo_delete_cip()
             tx._set_canceled(state_message=self.env._("Voucher cancelled."))
+        return True
 
     def _pagoefectivo_delete_cip(self):
         self.ensure_one()

@@ -24,3 +24,4 @@ class PagoEfectivoExtendVoucher(models.TransientModel):
         if self.new_expiry <= fields.Datetime.now():
             raise UserError(self.env._("The new expiry must be in the future."))
         self.transaction_id._pagoefectivo_extend(self.new_expiry)
+        return True
