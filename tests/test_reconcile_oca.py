@@ -52,6 +52,7 @@ class TestReconcileOca(PagoEfectivoReconcileCommon):
         self._reconcile_and_undo_in_the_oca_screen(mode="keep")
 
     def _reconcile_and_undo_in_the_oca_screen(self, mode="edit"):
+        self.assertTrue(self.env.context.get("_test_account_reconcile_oca"))
         known, elsewhere = self._transaction(81.0), self._transaction(82.0)
         paid_at = self.lima(2026, 6, 8, 10)
         cips = [self._cip(known, paid_at), self._cip(elsewhere, paid_at)]
