@@ -124,28 +124,19 @@ class PagoEfectivoImport(models.Model):
         else the profile's default."""
         if all(row.currency for row in rows):
             return rows
-        Tx = self.env["payment.transaction"].sudo()
-        base = Domain("provider_code", "=", "pagoefectivo") & Domain(
-            "company_id", "=", self.env.company.id
+        by_cip, by_code = self.env["payment.transaction"]._pagoefectivo_lookup(
+            self.env.company,
+            {row.cip for row in rows if row.cip},
+            {row.transaction_code for row in rows if row.transaction_code},
         )
-        cips = {row.cip for row in rows if row.cip}
-        codes = {row.transaction_code for row in rows if row.transaction_code}
-        by_cip, by_code = {}, {}
-        for tx in Tx.search(
-            base
-            & (
-                Domain("provider_reference", "in", list(cips))
-                | Domain("reference", "in", list(codes))
-            )
-        ):
-            by_cip[tx.provider_reference] = by_code[tx.reference] = tx.currency_id.name
+
+        no_tx = self.env["payment.transaction"]
 
         def known(row):
-            return (
-                row.currency or by_cip.get(row.cip) or by_code.get(row.transaction_code)
-            )
+            tx = by_cip.get(row.cip) or by_code.get(row.transaction_code) or no_tx
+            return row.currency or tx.currency_id.name
 
-        found = {known(row) for row in rows} - {None, ""}
+        found = {known(row) for row in rows} - {False, ""}
         fallback = found.pop() if len(found) == 1 else profile.default_currency_id.name
         if not fallback:
             raise FileFormatError(

@@ -39,25 +39,11 @@ class PagoEfectivoOperation(models.Model):
 
     def _find_transactions(self):
         """{operation: payment.transaction} by CIP, then by transaction code."""
-        Tx = self.env["payment.transaction"].sudo()
-        base = Domain("provider_code", "=", "pagoefectivo") & Domain(
-            "company_id", "in", self.company_id.ids
+        by_cip, by_code = self.env["payment.transaction"]._pagoefectivo_lookup(
+            self.company_id,
+            set(self.mapped("cip")) - {False},
+            set(self.mapped("transaction_code")) - {False},
         )
-        by_cip = {
-            tx.provider_reference: tx
-            for tx in Tx.search(
-                base & Domain("provider_reference", "in", self.mapped("cip"))
-            )
-        }
-        missing = self.filtered(lambda o: o.cip not in by_cip and o.transaction_code)
-        by_code = {}
-        if missing:
-            by_code = {
-                tx.reference: tx
-                for tx in Tx.search(
-                    base & Domain("reference", "in", missing.mapped("transaction_code"))
-                )
-            }
         found = {}
         for op in self:
             tx = by_cip.get(op.cip)
@@ -66,7 +52,7 @@ class PagoEfectivoOperation(models.Model):
                 if tx and tx.provider_reference not in (False, op.cip):
                     tx = None  # that order was paid with another CIP
             if tx:
-                found[op] = tx.sudo(False)
+                found[op] = tx
         return found
 
     def _first_payment_ops(self):
