@@ -82,6 +82,15 @@ class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
             tx._post_process()
         return tx
 
+    def _statement_lines(self, journal):
+        return self.env["account.bank.statement.line"].search(
+            [("journal_id", "=", journal.id)]
+        )
+
+    def _balance(self, journal):
+        """What the clearing journal still holds: its statement lines' total."""
+        return sum(self._statement_lines(journal).mapped("amount"))
+
     def _outstanding(self, tx):
         """The payment's item the clearing journal settles."""
         payment = tx.payment_id

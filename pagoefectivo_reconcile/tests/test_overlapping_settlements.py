@@ -14,12 +14,6 @@ class TestOverlappingSettlements(PagoEfectivoReconcileCommon):
             self.cents(tx.amount) - sum(self.commission.of(self.cents(tx.amount)))
         )
 
-    def _clearing_balance(self, journal):
-        lines = self.env["account.bank.statement.line"].search(
-            [("journal_id", "=", journal.id)]
-        )
-        return sum(lines.mapped("amount"))
-
     def test_second_settlement_over_settled_cips_holds_its_deposit(self):
         first, both, last = (self._transaction(amount) for amount in (40.0, 50.0, 60.0))
         day = self.lima(2026, 5, 4, 10)
@@ -28,7 +22,7 @@ class TestOverlappingSettlements(PagoEfectivoReconcileCommon):
             "liquidacion_0405.csv",
         )
         journal = earlier.operation_ids.journal_id
-        self.assertAlmostEqual(self._clearing_balance(journal), 0.0)
+        self.assertAlmostEqual(self._balance(journal), 0.0)
 
         later = self._import(
             self._settlement([self._cip(both, day), self._cip(last, day)]),
@@ -59,7 +53,7 @@ class TestOverlappingSettlements(PagoEfectivoReconcileCommon):
         deposit.action_book_deposit()  # the bank did receive it
         self.assertEqual(deposit.state, "reconciled")
         self.assertTrue(deposit.statement_line_id.is_reconciled)
-        self.assertAlmostEqual(self._clearing_balance(journal), -self._net(both))
+        self.assertAlmostEqual(self._balance(journal), -self._net(both))
 
     def test_settlement_of_cips_only_reported_as_paid_is_not_an_overlap(self):
         tx = self._transaction(70.0)

@@ -17,14 +17,6 @@ class TestReconcile(PagoEfectivoReconcileCommon):
             self.env.company, currency or self.env.company.currency_id
         )
 
-    def _statement_lines(self, journal):
-        return self.env["account.bank.statement.line"].search(
-            [("journal_id", "=", journal.id)]
-        )
-
-    def _balance(self, journal):
-        return sum(self._statement_lines(journal).mapped("amount"))
-
     def test_happy_path(self):
         txs = self.env["payment.transaction"].union(
             *(self._transaction(amount) for amount in (100.0, 35.5, 1234.56))

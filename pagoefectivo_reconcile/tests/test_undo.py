@@ -40,28 +40,18 @@ class TestUndo(PagoEfectivoReconcileCommon):
         self.assertTrue(rebooked.is_reconciled)
         self.assertFalse(batch.exists())
         self.assertEqual(ops[undone].commission_line_id, commissions)  # still charged
-        lines = self.env["account.bank.statement.line"].search(
-            [("journal_id", "=", journal.id)]
-        )
-        self.assertAlmostEqual(sum(lines.mapped("amount")), -22.0)  # deposited, open
+        self.assertAlmostEqual(self._balance(journal), -22.0)  # deposited, open
 
         ops[undone].action_reconcile()
         self.assertEqual(ops[undone].state, "reconciled")
         self.assertTrue(self._outstanding(undone).reconciled)
-        lines = self.env["account.bank.statement.line"].search(
-            [("journal_id", "=", journal.id)]
-        )
-        self.assertAlmostEqual(sum(lines.mapped("amount")), 0.0)
+        self.assertAlmostEqual(self._balance(journal), 0.0)
         self.assertEqual(record.matched_count, 4)
 
     def test_undo_the_file_removes_its_commissions_too(self):
         txs, record, ops = self._day_of_three()
         journal = record.operation_ids.journal_id
         record.action_undo()
-        self.assertFalse(
-            self.env["account.bank.statement.line"].search(
-                [("journal_id", "=", journal.id)]
-            )
-        )
+        self.assertFalse(self._statement_lines(journal))
         self.assertFalse(record.operation_ids.commission_line_id)
         self.assertFalse(any(self._outstanding(tx).reconciled for tx in txs))
