@@ -1,21 +1,39 @@
 # Run by tools/demo through `odoo-bin shell`, which provides `env`: turns a fresh
 # database with the addons into a small Peruvian shop paying with the emulator.
 # Reads DEMO_ODOO_URL and DEMO_EMULATOR_URL from the environment.
+import base64
+import importlib.util
 import os
 import shutil
+from pathlib import Path
 
 from odoo.fields import Command
 
+import pagoefectivo_emulator
 from pagoefectivo_emulator import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, DEMO_SERVICE_ID
 
 ODOO_URL = os.environ["DEMO_ODOO_URL"]
 EMULATOR_URL = os.environ["DEMO_EMULATOR_URL"]
 LANG = "es_PE"
-PRODUCTS = [
-    ("Café de Chanchamayo 500 g", 32.0),
-    ("Chocolate de Piura 70 % cacao", 18.5),
-    ("Quinua orgánica 1 kg", 24.9),
+PRODUCTS = [  # name, price, drawing of tools/demo_images.py
+    ("Café de Chanchamayo 500 g", 32.0, "coffee_bag"),
+    ("Chocolate de Piura 70 % cacao", 18.5, "chocolate_bar"),
+    ("Quinua orgánica 1 kg", 24.9, "quinoa_bowl"),
 ]
+
+
+def load_demo_images():
+    """tools/demo_images.py, loaded from its path: tools/ is no package, and
+    this script has no __file__ (`odoo-bin shell` reads it from stdin), so the
+    path comes from the emulator package beside tools/ at the repository's root
+    (on PYTHONPATH)."""
+    root = Path(pagoefectivo_emulator.__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location(
+        "demo_images", root / "tools" / "demo_images.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def setup_company(env):
@@ -49,9 +67,16 @@ def setup_website(env, company):
 
 
 def setup_products(env):
-    for name, price in PRODUCTS:
+    product_image = load_demo_images().product_image
+    for name, price, drawing in PRODUCTS:
         env["product.template"].create(
-            {"name": name, "list_price": price, "type": "consu", "is_published": True}
+            {
+                "name": name,
+                "list_price": price,
+                "type": "consu",
+                "is_published": True,
+                "image_1920": base64.b64encode(product_image(name, drawing)),
+            }
         )
 
 
