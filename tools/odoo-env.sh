@@ -1,30 +1,34 @@
-# Sourced by the tools: finds Odoo 19 and PostgreSQL, or says what is missing.
+# Sourced by the tools: finds or sets up Odoo 19 and PostgreSQL.
 # Sets PYTHON, ODOO_BIN, ODOO_ADDONS_PATH, PGHOST, PGPORT, PGUSER.
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PYTHON=${PYTHON:-python3}
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id -un)}
 
-# Sets ODOO_PROBLEM to what is missing, empty when Odoo and PostgreSQL are there.
-odoo_find() {
-    ODOO_PROBLEM=
-    # odoo.release, not odoo: OCA's wheels add their own folder to the odoo namespace.
-    if ! ODOO_ROOT=$("$PYTHON" -c 'import os, odoo.release as r; print(os.path.dirname(os.path.dirname(r.__file__)))' 2>/dev/null); then
-        ODOO_PROBLEM="Odoo 19 is not importable by $PYTHON (install Odoo 19 so that 'import odoo' works)"
-        return
+source "$REPO_ROOT/tools/odoo-managed.sh"
+source "$REPO_ROOT/tools/postgres.sh"
+
+# Finds or sets up Odoo 19, then PostgreSQL; says what failed and returns 1.
+# With ODOO_SOURCE set, or no Odoo importable by $PYTHON, the Odoo set up
+# under .odoo/ (odoo-managed.sh); otherwise the user's own, as it is.
+odoo_prepare() {
+    if [ -n "${ODOO_SOURCE:-}" ] || ! "$PYTHON" -c 'import odoo.release' 2>/dev/null; then
+        odoo_managed || return 1
+    else
+        pip_install requirements-test.txt
+        pip_install_oca
     fi
+    # odoo.release, not odoo: OCA's wheels add their own folder to the odoo namespace.
+    ODOO_ROOT=$("$PYTHON" -c 'import os, odoo.release as r; print(os.path.dirname(os.path.dirname(r.__file__)))')
     local version
     version=$("$PYTHON" -c 'from odoo import release; print(release.series)')
     if [ "$version" != "19.0" ]; then
-        ODOO_PROBLEM="Odoo $version found at $ODOO_ROOT; these addons need 19.0"
-        return
+        echo "ERROR: Odoo $version found at $ODOO_ROOT; these addons need 19.0" >&2
+        return 1
     fi
     ODOO_BIN=${ODOO_BIN:-$ODOO_ROOT/odoo-bin}
     ODOO_ADDONS_PATH=${ODOO_ADDONS_PATH:-$ODOO_ROOT/addons}
-    if ! "$PYTHON" -c 'import psycopg2, sys; psycopg2.connect(dbname="postgres", host=sys.argv[1], port=sys.argv[2], user=sys.argv[3]).close()' \
-        "$PGHOST" "$PGPORT" "$PGUSER" 2>/dev/null; then
-        ODOO_PROBLEM="PostgreSQL does not accept connections at $PGUSER@$PGHOST:$PGPORT"
-    fi
+    pg_ensure
 }
 
 # Writes an Odoo configuration for database $1 to stdout.
@@ -43,7 +47,8 @@ without_demo = True
 CONF
 }
 
-# Installs the Python packages of the addons and the given requirement files.
+# Installs the addons' Python packages and the given requirement files into
+# the user's own Odoo environment.
 pip_install() {
     local requirement args=()
     for requirement in requirements.txt "$@"; do
@@ -52,8 +57,8 @@ pip_install() {
     "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${args[@]}"
 }
 
-# Installs the OCA addons used beside ours, once Odoo is found: their wheels
-# need Odoo installed apart, so not their own requirements.
+# Installs the OCA addons used beside ours into the user's own Odoo: their
+# wheels need Odoo installed apart, so not their own requirements.
 pip_install_oca() {
     "$PYTHON" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
         --no-deps -r "$REPO_ROOT/requirements-oca.txt"
