@@ -1,4 +1,4 @@
-"""Injected faults: API errors, slow replies and notification mishaps.
+"""Injected faults: API errors, slow or lost replies and notification mishaps.
 
 Every fault has a count (`times`) and is used up one match at a time.
 """
@@ -27,9 +27,9 @@ class ApiRule:
         )
 
 
-def _rule(spec: dict, needs: str) -> ApiRule:
+def _rule(spec: dict, needs: str | None) -> ApiRule:
     spec = dict(spec)
-    if needs not in spec:
+    if needs and needs not in spec:
         raise ValueError(f"fault rule needs {needs!r}: {spec}")
     method = spec.pop("method", None)
     rule = ApiRule(
@@ -55,6 +55,7 @@ class Faults:
         with self._lock:
             self._errors: list[ApiRule] = []
             self._slow: list[ApiRule] = []
+            self._lost: list[ApiRule] = []
             self._counts = dict.fromkeys(NOTIFICATION_FAULTS, 0)
             self._delay = ApiRule(times=0)
 
@@ -63,6 +64,7 @@ class Faults:
         *,
         api_errors=(),
         slow=(),
+        reply_lost=(),
         drop=None,
         duplicate=None,
         duplicate_parallel=None,
@@ -73,11 +75,14 @@ class Faults:
 
         api_errors: [{"path_prefix", "method", "status", "times"}];
         slow: [{"path_prefix", "method", "seconds", "times"}];
+        reply_lost: [{"path_prefix", "method", "times"}]: the request is
+        processed, then the connection closes without a reply;
         drop / duplicate / duplicate_parallel / out_of_order: number of
         notifications affected; delay: {"seconds", "times"}.
         """
         errors = [_rule(spec, "status") for spec in api_errors]
         slows = [_rule(spec, "seconds") for spec in slow]
+        lost = [_rule(spec, None) for spec in reply_lost]
         counts = {
             name: int(value)
             for name, value in zip(
@@ -90,6 +95,7 @@ class Faults:
         with self._lock:
             self._errors.extend(errors)
             self._slow.extend(slows)
+            self._lost.extend(lost)
             self._counts.update(counts)
             if delay is not None:
                 self._delay = _rule(delay, "seconds")
@@ -100,6 +106,7 @@ class Faults:
             return {
                 "api_errors": [asdict(r) for r in self._errors if r.times > 0],
                 "slow": [asdict(r) for r in self._slow if r.times > 0],
+                "reply_lost": [asdict(r) for r in self._lost if r.times > 0],
                 **self._counts,
                 "delay": {"seconds": self._delay.seconds, "times": self._delay.times},
             }
@@ -123,6 +130,11 @@ class Faults:
         with self._lock:
             rule = self._take_rule(self._slow, method, path)
         return rule.seconds if rule else 0.0
+
+    def take_reply_lost(self, method: str, path: str) -> bool:
+        """Whether to process this request but never answer it."""
+        with self._lock:
+            return self._take_rule(self._lost, method, path) is not None
 
     def take(self, name: str) -> bool:
         """Use up one count of a notification fault; False when none is left."""

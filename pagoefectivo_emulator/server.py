@@ -130,8 +130,11 @@ def _route(emulator, routes, request: Request) -> Response:
         return fault_response(500)
 
 
-def handle(emulator, routes, request: Request) -> Response:
-    """Answer a request; everything outside `/` and `/_emulator/` can be faulted."""
+def handle(emulator, routes, request: Request) -> Response | None:
+    """Answer a request; everything outside `/` and `/_emulator/` can be faulted.
+
+    None: the request was processed but its reply is lost.
+    """
     if request.path == "/" or request.path.startswith("/_emulator/"):
         return _route(emulator, routes, request)
     time.sleep(emulator.faults.take_slow(request.method, request.path))
@@ -139,6 +142,8 @@ def handle(emulator, routes, request: Request) -> Response:
     response = fault_response(status) if status else _route(emulator, routes, request)
     if request.path.startswith("/v1/"):
         emulator.call_log.add(request, response.status)
+    if emulator.faults.take_reply_lost(request.method, request.path):
+        return None
     return response
 
 
@@ -158,6 +163,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.read(length) if length else b"",
         )
         response = handle(self.emulator, self.routes, request)
+        if response is None:
+            log.info("dropped the reply to %s %s", request.method, request.path)
+            self.close_connection = True
+            return
         try:
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)

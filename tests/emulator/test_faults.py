@@ -108,3 +108,14 @@ def test_faults_over_http(client, emu):
 def test_bad_fault_specs_are_400(client, faults):
     status, _, reply = client.control("POST", "/faults", faults)
     assert status == 400 and reply["error"]
+
+
+def test_reply_lost_processes_the_request_but_never_answers(client, emu):
+    client.token()
+    emu.set_faults(reply_lost=[{"path_prefix": "/v1/cips", "method": "POST"}])
+    with pytest.raises(ConnectionError):
+        client.create(transactionCode="LOST-1")
+    created = [c for c in emu.cips.values() if c["transactionCode"] == "LOST-1"]
+    assert len(created) == 1, "the CIP exists although its reply was lost"
+    assert emu.faults.snapshot()["reply_lost"] == []  # used up
+    assert client.create(transactionCode="LOST-2")[0] == 201
