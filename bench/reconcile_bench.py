@@ -16,6 +16,8 @@ No figure is asserted: this is a measurement, not a test.
     python3 bench/reconcile_bench.py --lines 10000 --baseline-lines 1000
 """
 
+# pylint: disable=print-used  # a command-line benchmark: it prints its figures
+
 import argparse
 import cProfile
 import sys

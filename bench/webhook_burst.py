@@ -9,6 +9,8 @@ the payments created, which must equal the distinct CIPs.
     python3 bench/webhook_burst.py [--cips 500] [--senders 8] [--workers 2]
 """
 
+# pylint: disable=print-used  # a command-line benchmark: it prints its figures
+
 import argparse
 import json
 import random

@@ -152,6 +152,7 @@ class State:
             self._next_operation += 1
             return str(self._next_operation - 1)
 
+    # pylint: disable-next=method-required-super  # no base class: not an Odoo model
     def create(
         self, service_id: str, fields: dict, origin: str, default_expiry: timedelta
     ) -> dict:

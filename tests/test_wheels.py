@@ -86,9 +86,9 @@ def wheels(tmp_path_factory):
         *(f"./{addon}" for addon in ADDONS),
     ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert (
-        proc.returncode == 0
-    ), f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, (
+        f"{' '.join(cmd)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
     built = {}
     for addon in ADDONS:
         found = sorted(wheel_dir.glob(f"odoo_addon_{addon}-*.whl"))
@@ -109,9 +109,9 @@ def test_name_and_version(wheels, addon):
     version = wheel.metadata["Version"]
     # whool's version: the manifest's, plus ".N" for the N commits to the addon
     # since its version last changed (".dev1" for a new version not committed yet).
-    assert re.fullmatch(
-        re.escape(manifest_version) + r"(\.\d+|\.dev1)?", version
-    ), f"{addon}: wheel version {version} is not manifest version {manifest_version}"
+    assert re.fullmatch(re.escape(manifest_version) + r"(\.\d+|\.dev1)?", version), (
+        f"{addon}: wheel version {version} is not manifest version {manifest_version}"
+    )
     assert wheel.path.name == f"odoo_addon_{addon}-{version}-py3-none-any.whl"
 
 
@@ -173,9 +173,9 @@ def test_contents(wheels, addon):
 
     # The wheel is exactly the addon's tracked files: nothing left out, nothing
     # from the working tree that git does not know (caches, backups).
-    assert (
-        files == tracked
-    ), f"{addon}: missing {sorted(tracked - files)}, extra {sorted(files - tracked)}"
+    assert files == tracked, (
+        f"{addon}: missing {sorted(tracked - files)}, extra {sorted(files - tracked)}"
+    )
     outside = {
         n
         for n in wheel.names

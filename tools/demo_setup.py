@@ -155,6 +155,7 @@ def skip_pdf_attachments_without_wkhtmltopdf(env):
         return
     templates = env["mail.template"].search([("report_template_ids", "!=", False)])
     templates.report_template_ids = False
+    # pylint: disable-next=print-used  # run by odoo-bin shell: reports on stdout
     print("wkhtmltopdf not found: order and invoice emails go without their PDF.")
 
 
@@ -175,6 +176,7 @@ def main(env):
     setup_base_url(env)
     skip_pdf_attachments_without_wkhtmltopdf(env)
     env.cr.commit()
+    # pylint: disable-next=print-used  # run by odoo-bin shell: reports on stdout
     print("Demo data ready.")
 
 
