@@ -12,19 +12,28 @@ source "$REPO_ROOT/tools/postgres.sh"
 # With ODOO_SOURCE set, or no Odoo importable by $PYTHON, the Odoo set up
 # under .odoo/ (odoo-managed.sh); otherwise the user's own, as it is.
 odoo_prepare() {
+    local own=
     if [ -n "${ODOO_SOURCE:-}" ] || ! "$PYTHON" -c 'import odoo.release' 2>/dev/null; then
         odoo_managed || return 1
     else
-        pip_install requirements-test.txt
-        pip_install_oca
+        own=1
     fi
     # odoo.release, not odoo: OCA's wheels add their own folder to the odoo namespace.
-    ODOO_ROOT=$("$PYTHON" -c 'import os, odoo.release as r; print(os.path.dirname(os.path.dirname(r.__file__)))')
+    ODOO_ROOT=$("$PYTHON" -c 'import os, odoo.release as r; print(os.path.dirname(os.path.dirname(r.__file__)))') || return 1
     local version
-    version=$("$PYTHON" -c 'from odoo import release; print(release.series)')
+    version=$("$PYTHON" -c 'from odoo import release; print(release.series)') || return 1
     if [ "$version" != "19.0" ]; then
-        echo "ERROR: Odoo $version found at $ODOO_ROOT; these addons need 19.0" >&2
+        echo "ERROR: Odoo $version found at $ODOO_ROOT; these addons need 19.0" \
+            "(set ODOO_SOURCE to have the tools set Odoo 19 up under .odoo/)" >&2
         return 1
+    fi
+    if [ -n "$own" ]; then
+        echo "Using your Odoo 19 at $ODOO_ROOT."
+        if ! pip_install requirements-test.txt || ! pip_install_oca; then
+            echo "ERROR: could not install the requirements into $PYTHON (see above);" \
+                "use a virtual environment, or ODOO_SOURCE to let the tools set one up." >&2
+            return 1
+        fi
     fi
     ODOO_BIN=${ODOO_BIN:-$ODOO_ROOT/odoo-bin}
     ODOO_ADDONS_PATH=${ODOO_ADDONS_PATH:-$ODOO_ROOT/addons}

@@ -59,9 +59,9 @@ managed_fetch_source() {
     case "$source" in
         *.tar.xz | *.tar.gz | *.tgz | *.tar)
             [ -f "$source" ] || { echo "no such archive: $source"; return 1; }
-            tar -xf "$source" -C "$src" --strip-components=1
+            tar -xf "$source" -C "$src" --strip-components=1 || return 1
             ;;
-        *) git clone --quiet --depth 1 --branch "$ODOO_BRANCH" "$source" "$src" ;;
+        *) git clone --quiet --depth 1 --branch "$ODOO_BRANCH" "$source" "$src" || return 1 ;;
     esac
     [ -x "$src/odoo-bin" ] || { echo "no odoo-bin in $source"; return 1; }
 }
@@ -73,14 +73,19 @@ managed_pip() {
 
 managed_odoo_requirements() {
     grep -v -i -E "$ODOO_LEFT_OUT_REQUIREMENTS" "$1/requirements.txt" \
-        >"$ODOO_HOME/odoo-requirements.txt"
+        >"$ODOO_HOME/odoo-requirements.txt" || return 1
     managed_pip -r "$ODOO_HOME/odoo-requirements.txt"
 }
 
 managed_link_source() {
     local purelib
-    purelib=$("$ODOO_HOME/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-    echo "$1" >"$purelib/odoo-source.pth"
+    purelib=$("$ODOO_HOME/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') || return 1
+    echo "$1" >"$purelib/odoo-source.pth" || return 1
+    managed_usable
+}
+
+# Whether the environment imports Odoo 19 (its source may have moved).
+managed_usable() {
     "$ODOO_HOME/venv/bin/python" -c 'from odoo import release; assert release.series == "19.0", release.series'
 }
 
@@ -116,7 +121,7 @@ odoo_managed() {
     local source stamp
     source=$(managed_source)
     stamp=$(managed_stamp "$source")
-    if [ ! -x "$ODOO_HOME/venv/bin/python" ] || [ "$(cat "$ODOO_HOME/stamp" 2>/dev/null)" != "$stamp" ]; then
+    if [ "$(cat "$ODOO_HOME/stamp" 2>/dev/null)" != "$stamp" ] || ! managed_usable 2>/dev/null; then
         managed_build "$source" "$stamp" || return 1
     else
         echo "Using Odoo $ODOO_BRANCH from $ODOO_HOME (set up from $source)."
