@@ -8,6 +8,7 @@ from odoo.http import request
 from odoo.addons.payment.logging import get_payment_logger
 
 from .. import const
+from ..tools.signature import is_well_formed
 
 _logger = get_payment_logger(__name__)
 
@@ -28,6 +29,8 @@ class PagoEfectivoController(http.Controller):
         """
         body = request.httprequest.get_data()
         signature = request.httprequest.headers.get(const.SIGNATURE_HEADER)
+        if signature and not is_well_formed(signature):
+            raise self._forbidden("malformed")
         provider, signing_key = self._provider_for(body, signature)
         payload = self._parse(body)
         headers = {
@@ -42,7 +45,7 @@ class PagoEfectivoController(http.Controller):
             ._receive(
                 provider,
                 payload,
-                body.decode(),
+                _body_text(body),
                 headers,
                 signed_with_previous_key=signing_key == "previous",
             )
@@ -52,20 +55,39 @@ class PagoEfectivoController(http.Controller):
         )
 
     def _provider_for(self, body, signature):
+        """The provider whose key signed the body, and which of its keys.
+
+        Providers sharing credentials all verify it: the one owning a
+        transaction with the notified CIP gets it (else the first of them).
+        """
         providers = (
             request.env["payment.provider"]
             .sudo()
             .search([("code", "=", "pagoefectivo"), ("state", "!=", "disabled")])
         )
-        for provider in providers:
-            if signing_key := provider._pagoefectivo_signing_key(body, signature):
-                return provider, signing_key
+        verified = [
+            (provider, signing_key)
+            for provider in providers
+            if (signing_key := provider._pagoefectivo_signing_key(body, signature))
+        ]
+        if not verified:
+            raise self._forbidden("invalid" if signature else "missing")
+        if len(verified) > 1:
+            payload = self._parse(body)
+            transactions = request.env["payment.transaction"].sudo()
+            for provider, signing_key in verified:
+                if transactions._pagoefectivo_search_by_cip(payload, provider):
+                    return provider, signing_key
+        return verified[0]
+
+    def _forbidden(self, why):
+        """A 403 to raise, logged with why: missing, malformed or invalid."""
         _logger.warning(
             "Rejected a PagoEfectivo notification from %s: %s signature.",
             request.httprequest.remote_addr,
-            "invalid" if signature else "missing",
+            why,
         )
-        raise Forbidden()
+        return Forbidden()
 
     def _parse(self, body):
         try:
@@ -82,3 +104,15 @@ class PagoEfectivoController(http.Controller):
             )
             raise BadRequest()
         return payload
+
+
+def _body_text(body):
+    """The received bytes as text for the audit trail; never fails.
+
+    json.loads() also reads UTF-16/32: decode the same way, and keep any
+    byte that is not text as an escape rather than lose the notification.
+    """
+    try:
+        return body.decode(json.detect_encoding(body))
+    except UnicodeDecodeError:
+        return body.decode("utf-8", errors="backslashreplace")

@@ -3,6 +3,7 @@ import json
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.payment.logging import get_payment_logger
 
@@ -18,7 +19,15 @@ REVIEW_REASONS = [
     ("currency_mismatch", "Currency mismatch"),
     ("refund", "Refund to track"),
     ("error", "Could not be applied"),
+    ("date_unreadable", "Unreadable date"),
+    ("paid_twice", "Paid twice: refund needed"),
 ]
+
+# Reasons of notifications that were applied all the same.
+APPLIED_REASONS = ("date_unreadable",)
+
+# What PagoEfectivo sent: the audit trail, written once at reception.
+AUDIT_FIELDS = ("body", "headers")
 
 # Errors the request's retry loop must see: they are concurrency, not bad data.
 _CONCURRENCY_ERRORS = (
@@ -55,8 +64,14 @@ class PagoEfectivoNotification(models.Model):
     amount = fields.Char(help="The amount as PagoEfectivo sent it.")
     currency_name = fields.Char(string="Currency")
     payment_date = fields.Datetime()
-    body = fields.Text(required=True)
-    headers = fields.Text()
+    payment_date_raw = fields.Char(
+        string="Payment Date as Received",
+        readonly=True,
+        help="The payment date exactly as PagoEfectivo sent it, kept when it "
+        "could not be read.",
+    )
+    body = fields.Text(required=True, readonly=True)
+    headers = fields.Text(readonly=True)
     signed_with_previous_key = fields.Boolean(readonly=True)
     state = fields.Selection(
         [
@@ -86,6 +101,11 @@ class PagoEfectivoNotification(models.Model):
         that the request is retried as a whole.
         """
         data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+        raw_date = data.get("paymentDate")
+        try:
+            payment_date, unreadable_date = parse_lima(raw_date), False
+        except ValueError:
+            payment_date, unreadable_date = False, _text(raw_date)
         notification = self.sudo().create(
             {
                 "provider_id": provider.id,
@@ -96,7 +116,8 @@ class PagoEfectivoNotification(models.Model):
                 "transaction_code": _text(data.get("transactionCode")),
                 "amount": _text(data.get("amount")),
                 "currency_name": _text(data.get("currency")),
-                "payment_date": parse_lima(data.get("paymentDate")),
+                "payment_date": payment_date,
+                "payment_date_raw": unreadable_date,
                 "body": body,
                 "headers": json.dumps(headers or {}, indent=1),
                 **extra,
@@ -116,11 +137,15 @@ class PagoEfectivoNotification(models.Model):
 
     def _apply(self, payload):
         self.ensure_one()
-        tx = (
+        # Only this provider's: the key that verified it can touch no other's.
+        # A recovered one comes with its transaction: a CIP number may repeat
+        # across the environments (API bases) of one provider.
+        tx = self.transaction_id.sudo().filtered(
+            lambda t: t.provider_id == self.provider_id
+        ) or (
             self.env["payment.transaction"]
             .sudo()
-            ._search_by_reference("pagoefectivo", payload)
-            .filtered(lambda t: t.provider_id == self.provider_id)
+            ._pagoefectivo_search_by_cip(payload, self.provider_id)
         )
         if not tx:
             return self._flag("unknown_cip", self.env._("No transaction has this CIP."))
@@ -167,16 +192,33 @@ class PagoEfectivoNotification(models.Model):
                 self.env._("PagoEfectivo payment does not match"), self.outcome
             )
             return
+        if paid_with := tx._pagoefectivo_paid_sibling():
+            if self._already_flagged(tx, "paid_twice", ("review", "reviewed")):
+                return self._set_outcome(
+                    "duplicate", self.env._("Already flagged for a refund.")
+                )
+            return self._flag_paid_twice(tx, paid_with)
         tx._process("pagoefectivo", payload)
+        if self.payment_date_raw:
+            # The money is real: paid, but someone must check the date.
+            return self._flag(
+                "date_unreadable",
+                self.env._(
+                    "Transaction paid, but PagoEfectivo sent a payment date that "
+                    "could not be read: %(raw)s. The reception time was used "
+                    "instead; check the real payment date.",
+                    raw=self.payment_date_raw,
+                ),
+            )
         return self._set_outcome("applied", self.env._("Transaction paid."))
 
-    def _already_flagged(self, tx, reason):
+    def _already_flagged(self, tx, reason, states=("review",)):
         return bool(
             self.search_count(
                 [
                     ("id", "!=", self.id),
                     ("transaction_id", "=", tx.id),
-                    ("state", "=", "review"),
+                    ("state", "in", states),
                     ("review_reason", "=", reason),
                 ],
                 limit=1,
@@ -194,6 +236,27 @@ class PagoEfectivoNotification(models.Model):
         tx._process("pagoefectivo", payload)
         return self._set_outcome("applied", self.env._("Transaction cancelled."))
 
+    def _flag_paid_twice(self, tx, paid_with):
+        """A second CIP paid for a document already paid: the money came in
+        twice. Nothing is booked for it; someone must refund the customer."""
+        self._flag(
+            "paid_twice",
+            self.env._(
+                "CIP %(cip)s was paid (%(amount)s %(currency)s) for %(reference)s, "
+                "whose order or invoices were already paid with %(paid_with)s (CIP "
+                "%(paid_cip)s). Refund the customer.",
+                cip=self.cip,
+                amount=self.amount,
+                currency=self.currency_name,
+                reference=tx.reference,
+                paid_with=paid_with.reference,
+                paid_cip=paid_with.provider_reference,
+            ),
+        )
+        tx._pagoefectivo_ask_human(
+            self.env._("Paid twice through PagoEfectivo: refund needed"), self.outcome
+        )
+
     def _flag(self, reason, message):
         _logger.warning(
             "PagoEfectivo notification %s (%s, CIP %s) needs review: %s",
@@ -207,11 +270,32 @@ class PagoEfectivoNotification(models.Model):
     def _set_outcome(self, state, message):
         self.write({"state": state, "outcome": message})
 
+    # === AUDIT TRAIL === #
+
+    def write(self, vals):
+        changed = [
+            name
+            for name in AUDIT_FIELDS
+            if name in vals and any(n[name] != vals[name] for n in self)
+        ]
+        if changed:
+            raise UserError(
+                self.env._(
+                    "The body and headers of a PagoEfectivo notification are what "
+                    "PagoEfectivo sent: they are the audit trail and cannot be "
+                    "changed."
+                )
+            )
+        return super().write(vals)
+
     # === ACTIONS === #
 
     def action_retry(self):
-        """Apply again, e.g. once the transaction of an unknown CIP exists."""
-        for notification in self.filtered(lambda n: n.state == "review"):
+        """Apply again, e.g. once the transaction of an unknown CIP exists. An
+        unreadable date was applied already: it only needs a look."""
+        for notification in self.filtered(
+            lambda n: n.state == "review" and n.review_reason not in APPLIED_REASONS
+        ):
             notification.write({"state": "received", "review_reason": False})
             with self.env.cr.savepoint():
                 notification._apply(json.loads(notification.body))
@@ -223,5 +307,16 @@ class PagoEfectivoNotification(models.Model):
 
 
 def _text(value):
-    """A value of the notification as text; False when absent."""
-    return False if value is None or value == "" else str(value)
+    """A value of the notification as text; False when absent.
+
+    Text the database refuses (NUL characters, lone surrogates) is escaped
+    rather than let it fail the storing of the notification.
+    """
+    if value is None or value == "":
+        return False
+    return (
+        str(value)
+        .replace("\x00", "\\x00")
+        .encode("utf-8", errors="backslashreplace")
+        .decode("utf-8")
+    )

@@ -11,6 +11,8 @@ LIMA = timezone(timedelta(hours=-5), "America/Lima")
 EMPTY_DATE_YEAR = 1900
 
 REPORT_FORMAT = "%d/%m/%Y %H:%M:%S"
+# What the reports and some replies write: day first, Lima time.
+DAY_FIRST_FORMATS = (REPORT_FORMAT, "%d/%m/%Y %H:%M", "%d/%m/%Y")
 
 
 def _as_lima(utc_naive):
@@ -28,33 +30,66 @@ def to_lima_expiry(utc_naive):
 
 
 def parse_lima(value):
-    """A PagoEfectivo date (ISO with offset, or naive Lima) as naive UTC.
+    """A PagoEfectivo date as naive UTC; None when it says "no date".
 
-    Returns None for an empty value or PagoEfectivo's 1900-01-01 placeholder.
+    Reads ISO 8601 with or without an offset (without one it is Lima time),
+    with `T` or a space, and `dd/mm/yyyy hh:mm[:ss]` (Lima time).
+    Returns None for an empty value or PagoEfectivo's 1900-01-01 placeholder;
+    raises ValueError for anything else it cannot read.
     """
-    if not value:
+    if isinstance(value, datetime):
+        return _to_utc(value)
+    if not value or not str(value).strip():
         return None
-    parsed = datetime.fromisoformat(str(value).strip().replace(" ", "T", 1))
+    text = str(value).strip()
+    if "/" in text:
+        return _to_utc(_parse_day_first(text))
+    try:
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a PagoEfectivo date.") from None
+    return _to_utc(parsed)
+
+
+def parse_lima_or_none(value):
+    """parse_lima for callers that must never fail: None also for garbage."""
+    try:
+        return parse_lima(value)
+    except ValueError:
+        return None
+
+
+def parse_report_date(value):
+    """A report date `dd/mm/yyyy[ hh:mm[:ss]]` (Lima) as naive UTC; None when empty.
+
+    Raises ValueError for a value it cannot read.
+    """
+    if isinstance(value, datetime):
+        return _to_utc(value)
+    if not value or not str(value).strip():
+        return None
+    return _to_utc(_parse_day_first(str(value).strip()))
+
+
+def _parse_day_first(text):
+    for fmt in DAY_FIRST_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a date dd/mm/yyyy hh:mm:ss.")
+
+
+def _to_utc(parsed):
+    """A parsed date (naive = Lima) as naive UTC; None for the placeholder."""
     if parsed.year <= EMPTY_DATE_YEAR:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=LIMA)
-    return parsed.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def parse_report_date(value):
-    """A report date `dd/mm/yyyy hh:mm:ss` (Lima) as naive UTC; None when empty."""
-    if not value or not str(value).strip():
-        return None
-    if isinstance(value, datetime):
-        local = value
-    else:
-        text = str(value).strip()
-        fmt = REPORT_FORMAT if " " in text else REPORT_FORMAT.split(" ", maxsplit=1)[0]
-        local = datetime.strptime(text, fmt)
-    if local.year <= EMPTY_DATE_YEAR:
-        return None
-    return local.replace(tzinfo=LIMA).astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        return parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:
+        raise ValueError(f"{parsed.isoformat()!r} is out of range.") from None
 
 
 def lima_date(utc_naive):
