@@ -3,9 +3,13 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from odoo.addons.payment.logging import get_payment_logger
+
 from .. import const
 from ..exceptions import PagoEfectivoError
 from ..tools.signature import signature_matches
+
+_logger = get_payment_logger(__name__)
 
 
 class PaymentProvider(models.Model):
@@ -49,7 +53,8 @@ class PaymentProvider(models.Model):
     pagoefectivo_secret_grace_hours = fields.Integer(
         string="Key Rotation Grace (hours)",
         help="How long notifications signed with a replaced secret key are "
-        "still accepted.",
+        "still accepted: 0 to 168 hours (7 days). After a leak, revoke the "
+        "previous key at once instead.",
         default=72,
     )
     pagoefectivo_base_url = fields.Char(
@@ -87,6 +92,12 @@ class PaymentProvider(models.Model):
         f"BETWEEN {const.VOUCHER_HOURS_MIN} AND {const.VOUCHER_HOURS_MAX})",
         "The voucher validity must be between 1 and 720 hours.",
     )
+    _pagoefectivo_secret_grace_hours_range = models.Constraint(
+        f"CHECK(pagoefectivo_secret_grace_hours IS NULL OR "
+        f"pagoefectivo_secret_grace_hours BETWEEN 0 AND "
+        f"{const.SECRET_GRACE_HOURS_MAX})",
+        "The key rotation grace must be between 0 and 168 hours (7 days).",
+    )
 
     # === COMPUTE METHODS === #
 
@@ -122,19 +133,65 @@ class PaymentProvider(models.Model):
 
     def write(self, vals):
         if vals.get("pagoefectivo_secret_key"):
-            self._pagoefectivo_keep_previous_secret(vals["pagoefectivo_secret_key"])
+            self._pagoefectivo_keep_previous_secret(
+                vals["pagoefectivo_secret_key"],
+                vals.get("pagoefectivo_secret_grace_hours"),
+            )
         return super().write(vals)
 
-    def _pagoefectivo_keep_previous_secret(self, new_secret):
-        """Keep accepting notifications signed with a replaced secret for a while."""
+    def _pagoefectivo_keep_previous_secret(self, new_secret, grace_hours=None):
+        """Keep accepting notifications signed with a replaced secret for a while:
+        the grace period, never more than a week; none at all when it is 0."""
         for provider in self.sudo():
             old_secret = provider.pagoefectivo_secret_key
-            if old_secret and old_secret != new_secret:
-                provider.update(
+            if not old_secret or old_secret == new_secret:
+                continue
+            hours = (
+                provider.pagoefectivo_secret_grace_hours
+                if grace_hours is None
+                else grace_hours
+            )
+            hours = min(max(hours or 0, 0), const.SECRET_GRACE_HOURS_MAX)
+            provider.update(
+                {
+                    "pagoefectivo_previous_secret_key": old_secret if hours else False,
+                    "pagoefectivo_previous_secret_until": (
+                        fields.Datetime.now() + timedelta(hours=hours)
+                        if hours
+                        else False
+                    ),
+                }
+            )
+
+    def action_pagoefectivo_revoke_previous_secret(self):
+        """Stop accepting the replaced secret key now (it leaked, for instance).
+
+        Runs with the user's rights: only administrators can write the key.
+        """
+        self.write(
+            {
+                "pagoefectivo_previous_secret_key": False,
+                "pagoefectivo_previous_secret_until": False,
+            }
+        )
+        _logger.info(
+            "Previous PagoEfectivo secret key of providers %s revoked by user %s.",
+            self.ids,
+            self.env.uid,
+        )
+        return True
+
+    def _pagoefectivo_drop_expired_previous_secret(self):
+        """Forget previous secret keys whose grace period is over."""
+        now = fields.Datetime.now()
+        for provider in self.sudo():
+            until = provider.pagoefectivo_previous_secret_until
+            expired = not until or until <= now
+            if provider.pagoefectivo_previous_secret_key and expired:
+                provider.write(
                     {
-                        "pagoefectivo_previous_secret_key": old_secret,
-                        "pagoefectivo_previous_secret_until": fields.Datetime.now()
-                        + timedelta(hours=provider.pagoefectivo_secret_grace_hours),
+                        "pagoefectivo_previous_secret_key": False,
+                        "pagoefectivo_previous_secret_until": False,
                     }
                 )
 
@@ -145,16 +202,16 @@ class PaymentProvider(models.Model):
         period) or None."""
         self.ensure_one()
         provider = self.sudo()
+        until = provider.pagoefectivo_previous_secret_until
+        previous = provider.pagoefectivo_previous_secret_key
+        if previous and (not until or until <= fields.Datetime.now()):
+            # Its grace period is over: forget it now rather than at the next
+            # purge. A refused request rolls this back: the key stays unused.
+            provider._pagoefectivo_drop_expired_previous_secret()
+            previous = False
         if signature_matches(provider.pagoefectivo_secret_key, body, signature):
             return "current"
-        until = provider.pagoefectivo_previous_secret_until
-        if (
-            until
-            and until > fields.Datetime.now()
-            and signature_matches(
-                provider.pagoefectivo_previous_secret_key, body, signature
-            )
-        ):
+        if previous and signature_matches(previous, body, signature):
             return "previous"
         return None
 

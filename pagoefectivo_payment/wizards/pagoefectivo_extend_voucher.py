@@ -17,7 +17,8 @@ class PagoEfectivoExtendVoucher(models.TransientModel):
         tx = self.env["payment.transaction"].browse(
             self.env.context.get("default_transaction_id")
         )
-        return tx.provider_id._pagoefectivo_voucher_expiry() if tx else False
+        # Billing users may not read providers: their voucher validity is config.
+        return tx.provider_id.sudo()._pagoefectivo_voucher_expiry() if tx else False
 
     def action_extend(self):
         self.ensure_one()
