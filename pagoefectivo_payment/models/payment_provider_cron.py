@@ -8,7 +8,7 @@ from odoo.addons.payment.logging import get_payment_logger
 
 from .. import const
 from ..exceptions import PagoEfectivoError
-from ..tools.lima_time import parse_lima
+from ..tools.lima_time import format_lima, parse_lima, parse_lima_or_none
 
 _logger = get_payment_logger(__name__)
 
@@ -20,51 +20,205 @@ class PaymentProvider(models.Model):
 
     @api.model
     def _cron_pagoefectivo_recover(self):
-        """Ask PagoEfectivo about pending CIPs: apply the paid, cancel the expired."""
-        pending = self.env["payment.transaction"].search(
-            [
-                ("provider_code", "=", "pagoefectivo"),
-                ("state", "=", "pending"),
-                ("provider_reference", "!=", False),
-            ]
+        """Ask PagoEfectivo about the CIPs that may still change, each at the API
+        base that issued it: apply the paid, cancel the expired and those it
+        forgot, and find a late payment of a cancelled voucher.
+
+        A batch that fails (PagoEfectivo, the database, a webhook racing this
+        job) is logged and skipped, and the run goes on; a provider records the
+        run only when all of its batches went through.
+        """
+        started = fields.Datetime.now()
+        txs = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search(self._pagoefectivo_recovery_domain(), order="id")
         )
-        for provider in pending.provider_id:
-            txs = pending.filtered(lambda tx, p=provider: tx.provider_id == p)
-            size = provider._pagoefectivo_search_batch_size()
-            for start in range(0, len(txs), size):
-                batch = txs[start : start + size]
-                try:
-                    provider._pagoefectivo_recover_batch(batch)
-                except PagoEfectivoError as error:
-                    _logger.warning(
-                        "Recovery of %d CIPs of provider %s failed: %s",
-                        len(batch),
-                        provider.id,
-                        error.args[0],
-                    )
-                if not modules.module.current_test:
-                    self.env["ir.cron"]._commit_progress(len(batch))
-        self.env["ir.config_parameter"].sudo().set_param(
-            "pagoefectivo_payment.last_recovery",
-            fields.Datetime.to_string(fields.Datetime.now()),
+        providers = (
+            self.sudo().search(
+                [("code", "=", "pagoefectivo"), ("state", "!=", "disabled")]
+            )
+            | txs.provider_id
         )
+        self._pagoefectivo_commit_progress(remaining=len(txs))
+        for provider in providers:
+            complete = True
+            for base, batch in provider._pagoefectivo_recovery_batches(txs):
+                if not provider._pagoefectivo_recover_batch(batch, base):
+                    complete = False
+                self._pagoefectivo_commit_progress(len(batch))
+            if complete:
+                provider._pagoefectivo_record_recovery(started)
+        self._pagoefectivo_commit_progress(remaining=0)
+
+    @api.model
+    def _pagoefectivo_recovery_domain(self):
+        """The transactions whose CIP may still change: the pending ones, and the
+        cancelled ones whose expiry or cancellation is recent (a payment made at
+        the last minute whose notification was lost)."""
+        since = fields.Datetime.now() - timedelta(days=const.RECOVERY_LATE_PAYMENT_DAYS)
+        recently_cancelled = Domain("state", "=", "cancel") & (
+            Domain("pagoefectivo_expiry", ">=", since)
+            | Domain("last_state_change", ">=", since)
+        )
+        return (
+            Domain("provider_code", "=", "pagoefectivo")
+            & Domain("operation", "!=", "refund")
+            & Domain("provider_reference", "!=", False)
+            & (Domain("state", "=", "pending") | recently_cancelled)
+        )
+
+    @api.model
+    def _pagoefectivo_commit_progress(self, processed=0, remaining=None):
+        """Commit the work done so far and report it; never inside a test."""
+        if not modules.module.current_test:
+            self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
 
     def _pagoefectivo_search_batch_size(self):
         return const.SEARCH_BATCH_SIZE
 
-    def _pagoefectivo_recover_batch(self, txs):
+    def _pagoefectivo_recovery_batches(self, txs):
+        """[(API base, transactions)]: this provider's among `txs`, grouped by the
+        API base that issued their CIP, a search's worth each."""
+        self.ensure_one()
+        by_base = {}
+        for tx in txs.filtered(lambda t: t.provider_id == self):
+            by_base.setdefault(tx._pagoefectivo_recovery_base(), []).append(tx.id)
+        size = self._pagoefectivo_search_batch_size()
+        return [
+            (base, txs.browse(ids[start : start + size]))
+            for base, ids in by_base.items()
+            for start in range(0, len(ids), size)
+        ]
+
+    def _pagoefectivo_recover_batch(self, txs, base=None):
+        """Search these CIPs at `base` (default: the provider's current API base)
+        and apply what PagoEfectivo says of those no one else is processing.
+
+        :return: whether the batch went through; a failure is logged, not raised.
+        """
+        self.ensure_one()
+        results = self._pagoefectivo_recovery_search(txs, base)
+        if results is None:
+            return False
+        try:
+            with self.env.cr.savepoint():
+                self._pagoefectivo_apply_search_results(txs, results)
+        except Exception as error:  # noqa: BLE001 - one batch must not stop the run
+            _logger.exception(
+                "Recovery of %d CIPs of provider %s at %s failed (%s); they are "
+                "searched again next run.",
+                len(txs),
+                self.id,
+                base,
+                error,
+            )
+            return False
+        return True
+
+    def _pagoefectivo_recovery_search(self, txs, base):
+        """PagoEfectivo's search results for these CIPs; None (logged) when the
+        search failed. The audit log of its calls is kept either way."""
         payload = {"data": [{"cip": _as_number(tx.provider_reference)} for tx in txs]}
-        reply = self._pagoefectivo_request("POST", "cips/search", payload)
-        by_cip = {tx.provider_reference: tx for tx in txs}
-        for result in reply.get("data") or []:
-            tx = by_cip.get(str(result.get("cip")))
-            if tx:
+        failure = None
+        try:
+            with self.env.cr.savepoint():
+                try:
+                    reply = self._pagoefectivo_request(
+                        "POST", "cips/search", payload, base=base
+                    )
+                except PagoEfectivoError as error:
+                    reply, failure = None, error.args[0]
+        except Exception as error:  # noqa: BLE001 - one batch must not stop the run
+            _logger.exception("Search of %d CIPs at %s failed", len(txs), base)
+            reply, failure = None, str(error)
+        results = reply.get("data") if isinstance(reply, dict) else None
+        if reply is not None and not isinstance(results, list):
+            failure = "the reply has no list of results"
+        if failure:
+            _logger.warning(
+                "Recovery of %d CIPs of provider %s at %s failed: %s",
+                len(txs),
+                self.id,
+                base,
+                failure,
+            )
+            return None
+        return results
+
+    def _pagoefectivo_apply_search_results(self, txs, results):
+        """Apply the search results to the transactions this job can lock now;
+        the others are being processed (a webhook) and are left to it."""
+        locked = self._pagoefectivo_lock_for_recovery(txs)
+        if busy := txs - locked:
+            _logger.info(
+                "Recovery skipped %s: being processed right now, searched again "
+                "next run.",
+                ", ".join(busy.mapped("reference")),
+            )
+        by_cip = {}
+        for result in results:
+            if isinstance(result, dict):
+                by_cip.setdefault(str(result.get("cip")), result)
+        for tx in locked:
+            result = by_cip.get(tx.provider_reference)
+            if result is None:
+                self._pagoefectivo_cancel_forgotten(tx)
+            else:
                 self._pagoefectivo_apply_search_result(tx, result)
 
+    def _pagoefectivo_lock_for_recovery(self, txs):
+        """Lock the rows of `txs` no one else holds; return those, read afresh."""
+        self.env.cr.execute(
+            "SELECT id FROM payment_transaction WHERE id IN %s "
+            "FOR NO KEY UPDATE SKIP LOCKED",
+            [tuple(txs.ids)],
+        )
+        locked = txs.browse(row[0] for row in self.env.cr.fetchall())
+        locked.invalidate_recordset()
+        return txs.filtered(lambda tx: tx in locked)
+
+    def _pagoefectivo_cancel_forgotten(self, tx):
+        """Cancel a pending voucher the search no longer returns, a grace period
+        after its expiry; before that, or without an expiry, it is left as is."""
+        grace = timedelta(days=const.RECOVERY_GRACE_DAYS)
+        if tx.state != "pending" or not tx.pagoefectivo_expiry:
+            return
+        if tx.pagoefectivo_expiry + grace > fields.Datetime.now():
+            return
+        _logger.info(
+            "CIP %s of %s expired on %s and PagoEfectivo no longer returns it: "
+            "cancelled.",
+            tx.provider_reference,
+            tx.reference,
+            tx.pagoefectivo_expiry,
+        )
+        tx._set_canceled(
+            state_message=self.env._(
+                "PagoEfectivo no longer returns voucher %(cip)s, which expired on "
+                "%(expiry)s (Lima time): cancelled %(days)s days after its expiry.",
+                cip=tx.provider_reference,
+                expiry=format_lima(tx.pagoefectivo_expiry),
+                days=const.RECOVERY_GRACE_DAYS,
+            )
+        )
+
+    def _pagoefectivo_record_recovery(self, when):
+        """This provider's vouchers were all searched: the health tab shows it."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self.sudo().pagoefectivo_last_recovery_at = when
+        except Exception:  # noqa: BLE001 - e.g. the provider being saved right now
+            _logger.exception("Could not record the recovery run of %s", self.id)
+
     def _pagoefectivo_apply_search_result(self, tx, result):
-        """Turn a search result into the notification PagoEfectivo should have sent."""
+        """Turn a search result into the notification PagoEfectivo should have sent:
+        for a cancelled voucher, only a payment (a late one) is news."""
         event = _event_of(result)
-        if not event:
+        if not event or tx.state not in ("pending", "cancel"):
+            return
+        if tx.state == "cancel" and event != const.EVENT_PAID:
             return
         payload = {
             "eventType": event,
@@ -77,7 +231,11 @@ class PaymentProvider(models.Model):
             },
         }
         self.env["pagoefectivo.notification"]._receive(
-            self, payload, json.dumps(payload, ensure_ascii=False), source="recovery"
+            self,
+            payload,
+            json.dumps(payload, ensure_ascii=False),
+            source="recovery",
+            transaction_id=tx.id,
         )
 
     # === AUDIT RETENTION === #
@@ -95,15 +253,27 @@ class PaymentProvider(models.Model):
             self.env["pagoefectivo.notification"].sudo().search(
                 base & Domain("received_at", "<", cutoff)
             ).unlink()
+        # A replaced secret key is kept no longer than its grace period.
+        providers = self.search([("code", "=", "pagoefectivo")])
+        providers._pagoefectivo_drop_expired_previous_secret()
 
 
 def _event_of(result):
-    """The event a search result amounts to; None when the status says nothing sure."""
-    if parse_lima(result.get("datePayment")):
-        return const.EVENT_PAID
-    if parse_lima(result.get("dateRemoval")):
-        return const.EVENT_DELETED
-    expiry = parse_lima(result.get("dateExpiry"))
+    """The event a search result amounts to; None when the status says nothing sure
+    (an unreadable payment or removal date included: asked again next run)."""
+    try:
+        if parse_lima(result.get("datePayment")):
+            return const.EVENT_PAID
+        if parse_lima(result.get("dateRemoval")):
+            return const.EVENT_DELETED
+    except ValueError as error:
+        _logger.warning(
+            "PagoEfectivo search result for CIP %s left for the next run: %s",
+            result.get("cip"),
+            error,
+        )
+        return None
+    expiry = parse_lima_or_none(result.get("dateExpiry"))
     expired_name = str(result.get("statusName") or "").lower().startswith("expirad")
     if expired_name or (expiry and expiry <= fields.Datetime.now()):
         return const.EVENT_EXPIRED

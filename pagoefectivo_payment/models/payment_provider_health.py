@@ -14,11 +14,13 @@ class PaymentProvider(models.Model):
         compute="_compute_pagoefectivo_health",
         help="When PagoEfectivo last called the notification URL.",
     )
+    # Written by the recovery job when all of this provider's batches went through.
     pagoefectivo_last_recovery_at = fields.Datetime(
-        string="Last Recovery Run",
-        compute="_compute_pagoefectivo_health",
-        help="When Odoo last asked PagoEfectivo about the pending codes, in case "
-        "a notification was lost.",
+        string="Last Successful Recovery",
+        readonly=True,
+        copy=False,
+        help="When Odoo last asked PagoEfectivo about all of this provider's "
+        "pending codes without an error, in case a notification was lost.",
     )
     pagoefectivo_api_errors_24h = fields.Integer(
         string="Failed API Calls (24 h)", compute="_compute_pagoefectivo_health"
@@ -29,11 +31,6 @@ class PaymentProvider(models.Model):
 
     def _compute_pagoefectivo_health(self):
         since = fields.Datetime.now() - timedelta(hours=24)
-        last_recovery = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("pagoefectivo_payment.last_recovery")
-        )
         notifications = self.env["pagoefectivo.notification"].sudo()
         logs = self.env["pagoefectivo.api.log"].sudo()
         for provider in self:
@@ -47,7 +44,6 @@ class PaymentProvider(models.Model):
                 limit=1,
             )
             provider.pagoefectivo_last_notification_at = last.received_at
-            provider.pagoefectivo_last_recovery_at = last_recovery or False
             provider.pagoefectivo_api_errors_24h = logs.search_count(
                 mine & recent_errors
             )

@@ -23,9 +23,19 @@ class TestProviderHealth(PagoEfectivoCommon):
             self._health().pagoefectivo_last_notification_at, before
         )
 
-    def test_last_recovery_run_is_shown(self):
+    def test_last_successful_recovery_run_is_shown(self):
+        self.assertFalse(self._health().pagoefectivo_last_recovery_at)
+        self._issue_voucher()
+        self.emulator.set_faults(
+            api_errors=[{"path_prefix": "/v1/cips/search", "status": 429}]
+        )
         self.env["payment.provider"]._cron_pagoefectivo_recover()
-        self.assertTrue(self._health().pagoefectivo_last_recovery_at)
+        self.assertFalse(
+            self._health().pagoefectivo_last_recovery_at, "its search was refused"
+        )
+        before = fields.Datetime.now() - timedelta(seconds=1)
+        self.env["payment.provider"]._cron_pagoefectivo_recover()
+        self.assertGreaterEqual(self._health().pagoefectivo_last_recovery_at, before)
 
     def test_failed_api_calls_of_the_last_day_are_counted(self):
         self._issue_voucher(amount=45000)  # refused: above the merchant's maximum
