@@ -32,13 +32,28 @@ FIELD_LIMITS = {
 VOUCHER_HOURS_MIN = 1
 VOUCHER_HOURS_MAX = 720
 
-# Retries of throttled or unavailable API calls: attempts and backoff seconds.
-MAX_ATTEMPTS = 4
-BACKOFF_SECONDS = (0.5, 1.0, 2.0)
-RETRY_STATUSES = {429, 502, 503, 504}
+# How long a replaced secret key still verifies notifications: at most a week.
+SECRET_GRACE_HOURS_MAX = 168
+
+# API calls never sleep (a database transaction is open) and end within
+# REQUEST_DEADLINE seconds, token included. Requests that cannot act twice are
+# sent again at once after a network error or an unavailable gateway, up to
+# MAX_ATTEMPTS; a 429 is not retried: the next run or the customer tries again.
+REQUEST_DEADLINE = 20
 REQUEST_TIMEOUT = 15
+MIN_ATTEMPT_SECONDS = 1
+MAX_ATTEMPTS = 3
+UNAVAILABLE_STATUSES = {500, 502, 503, 504}
+# POSTs that cannot create anything twice; POST /cips can.
+REPEATABLE_POSTS = {"authorizations", "cips/search"}
 
 SEARCH_BATCH_SIZE = 50
+# A pending CIP past its expiry that the search no longer returns is cancelled
+# this many days after its expiry.
+RECOVERY_GRACE_DAYS = 3
+# Cancelled CIPs are still searched for this many days after their expiry or
+# cancellation: a payment made at the last minute whose notification was lost.
+RECOVERY_LATE_PAYMENT_DAYS = 7
 
 # Keys whose values never reach a log or the audit trail.
 SECRET_KEYS = {"accessKey", "secretKey", "hashString", "token", "Authorization"}
@@ -50,3 +65,10 @@ EVENT_EXPIRED = "cip.expired"
 EVENT_DELETED = "cip.deleted"
 EVENT_REFUNDED = "cip.refunded"
 KNOWN_EVENTS = {EVENT_PAID, EVENT_EXPIRED, EVENT_DELETED, EVENT_REFUNDED}
+
+# PagoEfectivo's transactionCode holds at most 36 characters.
+CODE_MAX_LENGTH = 36
+
+# Answers to DELETE /cips/{cip} that trying again will not change (the CIP was
+# paid, or is gone): the withdrawn voucher stops asking.
+DELETE_REFUSALS = {400, 403, 404, 409, 410, 422}

@@ -12,3 +12,8 @@ class PagoEfectivoError(UserError):
         super().__init__(message)
         self.status = status
         self.codes = list(codes)
+
+
+class PagoEfectivoUnknownOutcome(PagoEfectivoError):
+    """A request that may have been processed although no answer came back:
+    it must not be sent again blindly."""

@@ -11,8 +11,10 @@ class PagoEfectivoApiLog(models.Model):
         "payment.provider", required=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one(related="provider_id.company_id", store=True)
+    # Written on a cursor of its own, before the transaction may be committed:
+    # the log names it by reference, never by a foreign key.
     transaction_id = fields.Many2one(
-        "payment.transaction", index="btree_not_null", ondelete="set null"
+        "payment.transaction", compute="_compute_transaction_id"
     )
     reference = fields.Char(index=True)
     cip = fields.Char(string="CIP", index=True)
@@ -24,6 +26,15 @@ class PagoEfectivoApiLog(models.Model):
     error = fields.Char(help="Network error, when PagoEfectivo could not be reached.")
     duration_ms = fields.Integer(string="Duration (ms)")
     is_error = fields.Boolean(compute="_compute_is_error", store=True)
+
+    @api.depends("reference", "provider_id")
+    def _compute_transaction_id(self):
+        txs = self.env["payment.transaction"].search(
+            [("reference", "in", [r for r in self.mapped("reference") if r])]
+        )
+        by_reference = {(tx.provider_id, tx.reference): tx for tx in txs}
+        for log in self:
+            log.transaction_id = by_reference.get((log.provider_id, log.reference))
 
     @api.depends("status_code")
     def _compute_is_error(self):

@@ -6,9 +6,11 @@ from odoo.fields import Domain
 from odoo.addons.payment.logging import get_payment_logger
 
 from .. import const
-from ..exceptions import PagoEfectivoError
-from ..tools.customer_fields import customer_fields
-from ..tools.lima_time import format_lima, parse_lima, to_lima_expiry
+from ..tools.lima_time import (
+    format_lima,
+    parse_lima_or_none,
+    to_lima_expiry,
+)
 
 _logger = get_payment_logger(__name__)
 
@@ -24,73 +26,22 @@ class PaymentTransaction(models.Model):
     pagoefectivo_notification_ids = fields.One2many(
         "pagoefectivo.notification", "transaction_id", string="Notifications"
     )
-    pagoefectivo_api_log_ids = fields.One2many(
-        "pagoefectivo.api.log", "transaction_id", string="API Calls"
+    pagoefectivo_api_log_ids = fields.Many2many(
+        "pagoefectivo.api.log",
+        string="API Calls",
+        compute="_compute_pagoefectivo_api_log_ids",
     )
 
-    # === CIP ISSUANCE === #
-
-    def _get_specific_rendering_values(self, processing_values):
-        """Issue the CIP when the customer confirms: the redirect form is rendered."""
-        res = super()._get_specific_rendering_values(processing_values)
-        if self.provider_code != "pagoefectivo":
-            return res
-        if not self.provider_reference:
-            self._pagoefectivo_issue_cip()
-        return {"api_url": "/payment/status"}
-
-    def _pagoefectivo_issue_cip(self):
-        """Ask PagoEfectivo for a CIP: the tx is pending with it, or in error."""
-        self.ensure_one()
-        try:
-            reply = self.provider_id._pagoefectivo_request(
-                "POST", "cips", self._pagoefectivo_cip_payload(), tx=self
-            )
-            data = reply.get("data") or {}
-            if not data.get("cip"):
-                raise PagoEfectivoError(self.env._("PagoEfectivo returned no CIP."))
-        except PagoEfectivoError as error:
-            _logger.warning(
-                "No CIP for transaction %s: %s (codes %s)",
-                self.reference,
-                error.args[0],
-                error.codes,
-            )
-            self._set_error(
-                self.env._(
-                    "We could not generate your PagoEfectivo payment code right now. "
-                    "Please try again in a few minutes or choose another payment "
-                    "method."
+    def _compute_pagoefectivo_api_log_ids(self):
+        logs = self.env["pagoefectivo.api.log"].search(
+            [("reference", "in", self.mapped("reference"))]
+        )
+        for tx in self:
+            tx.pagoefectivo_api_log_ids = logs.filtered(
+                lambda log, tx=tx: (
+                    log.reference == tx.reference and log.provider_id == tx.provider_id
                 )
             )
-            return
-        self.write(
-            {
-                "provider_reference": str(data["cip"]),
-                "pagoefectivo_cip_url": data.get("cipUrl"),
-                "pagoefectivo_expiry": parse_lima(data.get("dateExpiry"))
-                or self.provider_id._pagoefectivo_voucher_expiry(),
-            }
-        )
-        self._set_pending()
-
-    def _pagoefectivo_cip_payload(self):
-        provider = self.provider_id
-        concept = provider.pagoefectivo_payment_concept or self.company_id.name
-        payload = {
-            "currency": self.currency_id.name,
-            "amount": f"{self.amount:.2f}",
-            "transactionCode": self.reference,
-            "dateExpiry": to_lima_expiry(provider._pagoefectivo_voucher_expiry()),
-            "paymentConcept": (concept or "")[: const.FIELD_LIMITS["paymentConcept"]],
-            "additionalData": self.reference,
-            **customer_fields(
-                self.partner_id, self.partner_email or self.partner_id.email
-            ),
-        }
-        if self.provider_id.company_id.email:
-            payload["adminEmail"] = self.provider_id.company_id.email[:100]
-        return payload
 
     # === NOTIFICATION PROCESSING === #
 
@@ -102,12 +53,34 @@ class PaymentTransaction(models.Model):
 
     @api.model
     def _search_by_reference(self, provider_code, payment_data):
-        """Find the transaction by its CIP, else by the transaction code sent along."""
+        """Find the transaction by its CIP, else by the transaction code sent along.
+
+        Among the transactions of the provider in the context key
+        `pagoefectivo_provider_id` when there is one: CIP numbers are only
+        unique within one PagoEfectivo account.
+        """
         if provider_code != "pagoefectivo":
             return super()._search_by_reference(provider_code, payment_data)
-        cip = self._extract_reference(provider_code, payment_data)
+        provider = self.env["payment.provider"].browse(
+            self.env.context.get("pagoefectivo_provider_id")
+        )
+        return self._pagoefectivo_search_by_cip(payment_data, provider)
+
+    @api.model
+    def _pagoefectivo_search_by_cip(self, payment_data, provider=None):
+        """The transaction a notification (or search result) is about: by its
+        CIP, else by its transaction code; only `provider`'s when given, and
+        among those issued at its current API base (CIP numbers of sandbox and
+        production overlap)."""
+        cip = self._extract_reference("pagoefectivo", payment_data)
         code = (payment_data.get("data") or {}).get("transactionCode")
         base = Domain("provider_code", "=", "pagoefectivo")
+        if provider:
+            base &= Domain("provider_id", "in", provider.ids) & Domain(
+                "pagoefectivo_api_base",
+                "in",
+                [False, *{p._pagoefectivo_api_base() for p in provider}],
+            )
         tx = cip and self.search(base & Domain("provider_reference", "=", cip), limit=1)
         if not tx and code:
             tx = self.search(
@@ -150,7 +123,9 @@ class PaymentTransaction(models.Model):
         if data.get("cip") and not self.provider_reference:
             self.provider_reference = str(data["cip"])
         if event == const.EVENT_PAID:
-            self._pagoefectivo_mark_paid(parse_lima(data.get("paymentDate")))
+            # An unreadable date must not refuse real money: now is used instead
+            # (the notification keeps the raw value and asks for a review).
+            self._pagoefectivo_mark_paid(parse_lima_or_none(data.get("paymentDate")))
         elif event in (const.EVENT_EXPIRED, const.EVENT_DELETED):
             self._set_canceled(
                 state_message=self.env._(
@@ -164,7 +139,14 @@ class PaymentTransaction(models.Model):
             self.pagoefectivo_expiry and paid_at > self.pagoefectivo_expiry
         )
         self.pagoefectivo_paid_at = paid_at
-        self._set_done(extra_allowed_states=("cancel",))
+        # From error too: a CIP whose creation reply was lost finds its
+        # transaction by transactionCode once paid.
+        self._set_done(extra_allowed_states=("cancel", "error"))
+        self._pagoefectivo_live_siblings()._pagoefectivo_withdraw(
+            self.env._(
+                "Its order was paid with %(reference)s.", reference=self.reference
+            )
+        )
         # Soon, not now: the customer's status page may be post-processing it too.
         self.env.ref("payment.cron_post_process_payment_tx")._trigger(
             fields.Datetime.now() + timedelta(minutes=1)
@@ -202,29 +184,25 @@ class PaymentTransaction(models.Model):
     # === LIFECYCLE === #
 
     def action_pagoefectivo_cancel(self):
-        """Cancel pending vouchers: removed at PagoEfectivo, then here."""
-        for tx in self.filtered(
-            lambda t: t.provider_code == "pagoefectivo" and t.state == "pending"
-        ):
-            tx._pagoefectivo_delete_cip()
-            tx._set_canceled(state_message=self.env._("Voucher cancelled."))
-        return True
+        """Cancel pending vouchers here; their CIPs are deleted at PagoEfectivo
+        right after, or by the recovery job while it is down.
 
-    def _pagoefectivo_delete_cip(self):
-        self.ensure_one()
-        if self.provider_reference:
-            self.provider_id._pagoefectivo_request(
-                "DELETE", f"cips/{self.provider_reference}", tx=self
-            )
+        For whoever may change these transactions (billing users, accountants).
+        """
+        self.check_access("write")
+        self._pagoefectivo_withdraw(self.env._("Voucher cancelled."))
+        return True
 
     def _pagoefectivo_extend(self, new_expiry):
         """Move the voucher's expiry; an expired voucher becomes payable again."""
         self.ensure_one()
-        self.provider_id._pagoefectivo_request(
+        self.check_access("write")
+        self.provider_id.sudo()._pagoefectivo_request(
             "PATCH",
             f"cips/{self.provider_reference}",
             {"dateExpiry": to_lima_expiry(new_expiry)},
             tx=self,
+            base=self.pagoefectivo_api_base,
         )
         self.pagoefectivo_expiry = new_expiry
         if self.state == "cancel":

@@ -96,6 +96,7 @@ class TestRecoveryAndLifecycle(PagoEfectivoCommon):
         tx = self._issue_voucher()
         tx.action_pagoefectivo_cancel()
         self.assertEqual(tx.state, "cancel")
+        self.env["payment.transaction"]._cron_pagoefectivo_delete_withdrawn()
         self.assertEqual(self._status(tx), "Eliminada")
 
     def test_cancelling_the_sale_order_deletes_its_cip(self):
@@ -104,6 +105,7 @@ class TestRecoveryAndLifecycle(PagoEfectivoCommon):
         self.assertEqual(tx.state, "pending")
         order._action_cancel()
         self.assertEqual(tx.state, "cancel")
+        self.env["payment.transaction"]._cron_pagoefectivo_delete_withdrawn()
         self.assertEqual(self._status(tx), "Eliminada")
 
     def test_extending_moves_the_expiry_and_reopens_an_expired_voucher(self):

@@ -1,0 +1,14 @@
+from odoo import models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def button_draft(self):
+        """An invoice reset to draft, or cancelled (which resets it first), no
+        longer asks what its vouchers ask: they are withdrawn."""
+        # sudo: billing users reset invoices without rights on transactions.
+        self.sudo().transaction_ids._pagoefectivo_withdraw(
+            self.env._("Its invoice was reset to draft or cancelled.")
+        )
+        return super().button_draft()
