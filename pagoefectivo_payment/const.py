@@ -10,6 +10,7 @@ API_BASE_URLS = {
 
 WEBHOOK_ROUTE = "/payment/pagoefectivo/webhook"
 SIGNATURE_HEADER = "PE-Signature"
+MAX_NOTIFICATION_BYTES = 64 * 1024
 
 # Peruvian identification types (l10n_pe_vat_code) to the document types the
 # API accepts. The API has no code for RUC or the foreign ID (carnet de
@@ -72,3 +73,9 @@ CODE_MAX_LENGTH = 36
 # Answers to DELETE /cips/{cip} that trying again will not change (the CIP was
 # paid, or is gone): the withdrawn voucher stops asking.
 DELETE_REFUSALS = {400, 403, 404, 409, 410, 422}
+
+# A live CIP is shown again to a new checkout only with this much time left.
+REUSE_MIN_HOURS = 1
+
+# CIPs of withdrawn vouchers deleted at PagoEfectivo per run of the job.
+DELETE_BATCH_SIZE = 100

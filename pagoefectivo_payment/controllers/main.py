@@ -1,6 +1,6 @@
 import json
 
-from werkzeug.exceptions import BadRequest, Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden, RequestEntityTooLarge
 
 from odoo import http
 from odoo.http import request
@@ -27,6 +27,9 @@ class PagoEfectivoController(http.Controller):
         notification; otherwise the notification is kept and answered 200,
         even when it needs a human, since PagoEfectivo resending it would not help.
         """
+        # A notification is a few hundred bytes: no HMAC over megabytes.
+        if (request.httprequest.content_length or 0) > const.MAX_NOTIFICATION_BYTES:
+            raise RequestEntityTooLarge()
         body = request.httprequest.get_data()
         signature = request.httprequest.headers.get(const.SIGNATURE_HEADER)
         if signature and not is_well_formed(signature):

@@ -8,7 +8,10 @@ class AccountMove(models.Model):
         """An invoice reset to draft, or cancelled (which resets it first), no
         longer asks what its vouchers ask: they are withdrawn."""
         # sudo: billing users reset invoices without rights on transactions.
-        self.sudo().transaction_ids._pagoefectivo_withdraw(
+        # An order's vouchers follow the order, not one of its invoices.
+        self.sudo().transaction_ids.filtered(
+            lambda tx: not tx.sale_order_ids
+        )._pagoefectivo_withdraw(
             self.env._("Its invoice was reset to draft or cancelled.")
         )
         return super().button_draft()

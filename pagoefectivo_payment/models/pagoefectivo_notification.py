@@ -4,6 +4,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_amount
 
 from odoo.addons.payment.logging import get_payment_logger
 
@@ -27,7 +28,22 @@ REVIEW_REASONS = [
 APPLIED_REASONS = ("date_unreadable",)
 
 # What PagoEfectivo sent: the audit trail, written once at reception.
-AUDIT_FIELDS = ("body", "headers")
+AUDIT_FIELDS = (
+    "provider_id",
+    "source",
+    "received_at",
+    "event_type",
+    "cip",
+    "operation_number",
+    "transaction_code",
+    "amount",
+    "currency_name",
+    "payment_date",
+    "payment_date_raw",
+    "body",
+    "headers",
+    "signed_with_previous_key",
+)
 
 # Errors the request's retry loop must see: they are concurrency, not bad data.
 _CONCURRENCY_ERRORS = (
@@ -192,12 +208,13 @@ class PagoEfectivoNotification(models.Model):
                 self.env._("PagoEfectivo payment does not match"), self.outcome
             )
             return
-        if paid_with := tx._pagoefectivo_paid_sibling():
+        left = tx._pagoefectivo_amount_left()
+        if left is not None and tx.currency_id.compare_amounts(tx.amount, left) > 0:
             if self._already_flagged(tx, "paid_twice", ("review", "reviewed")):
                 return self._set_outcome(
                     "duplicate", self.env._("Already flagged for a refund.")
                 )
-            return self._flag_paid_twice(tx, paid_with)
+            return self._flag_paid_twice(tx, left)
         tx._process("pagoefectivo", payload)
         if self.payment_date_raw:
             # The money is real: paid, but someone must check the date.
@@ -236,26 +253,30 @@ class PagoEfectivoNotification(models.Model):
         tx._process("pagoefectivo", payload)
         return self._set_outcome("applied", self.env._("Transaction cancelled."))
 
-    def _flag_paid_twice(self, tx, paid_with):
-        """A second CIP paid for a document already paid: the money came in
-        twice. Nothing is booked for it; someone must refund the customer."""
+    def _flag_paid_twice(self, tx, left):
+        """A CIP paid for more than its documents still ask (another CIP or
+        another payment paid them): the money came in twice. Nothing is booked
+        for it; someone must refund the customer, or book it by hand."""
         self._flag(
             "paid_twice",
             self.env._(
                 "CIP %(cip)s was paid (%(amount)s %(currency)s) for %(reference)s, "
-                "whose order or invoices were already paid with %(paid_with)s (CIP "
-                "%(paid_cip)s). Refund the customer.",
+                "but its order or invoices had only %(left)s left to pay (paid by "
+                "other CIPs or other means, or no longer posted). Nothing was "
+                "booked for it: refund the customer, or book the payment by hand.",
                 cip=self.cip,
                 amount=self.amount,
                 currency=self.currency_name,
                 reference=tx.reference,
-                paid_with=paid_with.reference,
-                paid_cip=paid_with.provider_reference,
+                left=format_amount(self.env, left, tx.currency_id),
             ),
         )
         tx._pagoefectivo_ask_human(
             self.env._("Paid twice through PagoEfectivo: refund needed"), self.outcome
         )
+        # Nothing left to ask PagoEfectivo about this voucher.
+        if tx.state == "pending":
+            tx._set_canceled(state_message=self.outcome)
 
     def _flag(self, reason, message):
         _logger.warning(
@@ -276,13 +297,21 @@ class PagoEfectivoNotification(models.Model):
         changed = [
             name
             for name in AUDIT_FIELDS
-            if name in vals and any(n[name] != vals[name] for n in self)
+            if name in vals
+            and any(
+                n._fields[name].convert_to_write(n[name], n) != vals[name] for n in self
+            )
         ]
+        if "transaction_id" in vals and any(
+            n.transaction_id and n.transaction_id.id != vals["transaction_id"]
+            for n in self
+        ):
+            changed.append("transaction_id")
         if changed:
             raise UserError(
                 self.env._(
-                    "The body and headers of a PagoEfectivo notification are what "
-                    "PagoEfectivo sent: they are the audit trail and cannot be "
+                    "What a PagoEfectivo notification received (its body, headers, "
+                    "CIP, amount and dates) is the audit trail and cannot be "
                     "changed."
                 )
             )

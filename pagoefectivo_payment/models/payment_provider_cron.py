@@ -57,9 +57,18 @@ class PaymentProvider(models.Model):
         cancelled ones whose expiry or cancellation is recent (a payment made at
         the last minute whose notification was lost)."""
         since = fields.Datetime.now() - timedelta(days=const.RECOVERY_LATE_PAYMENT_DAYS)
-        recently_cancelled = Domain("state", "=", "cancel") & (
-            Domain("pagoefectivo_expiry", ">=", since)
-            | Domain("last_state_change", ">=", since)
+        recently_cancelled = (
+            Domain("state", "=", "cancel")
+            & (
+                Domain("pagoefectivo_expiry", ">=", since)
+                | Domain("last_state_change", ">=", since)
+            )
+            # Paid twice: PagoEfectivo has nothing more to say about it.
+            & Domain(
+                "pagoefectivo_notification_ids",
+                "not any",
+                Domain("review_reason", "=", "paid_twice"),
+            )
         )
         return (
             Domain("provider_code", "=", "pagoefectivo")
@@ -250,8 +259,11 @@ class PaymentProvider(models.Model):
             self.env["pagoefectivo.api.log"].sudo().search(
                 base & Domain("create_date", "<", cutoff)
             ).unlink()
+            # Those still waiting for a person stay, however old.
             self.env["pagoefectivo.notification"].sudo().search(
-                base & Domain("received_at", "<", cutoff)
+                base
+                & Domain("received_at", "<", cutoff)
+                & Domain("state", "!=", "review")
             ).unlink()
         # A replaced secret key is kept no longer than its grace period.
         providers = self.search([("code", "=", "pagoefectivo")])

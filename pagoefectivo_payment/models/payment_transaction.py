@@ -1,13 +1,16 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools.misc import format_amount
 
 from odoo.addons.payment.logging import get_payment_logger
 
 from .. import const
 from ..tools.lima_time import (
     format_lima,
+    lima_date,
     parse_lima_or_none,
     to_lima_expiry,
 )
@@ -139,31 +142,56 @@ class PaymentTransaction(models.Model):
             self.pagoefectivo_expiry and paid_at > self.pagoefectivo_expiry
         )
         self.pagoefectivo_paid_at = paid_at
-        # From error too: a CIP whose creation reply was lost finds its
-        # transaction by transactionCode once paid.
-        self._set_done(extra_allowed_states=("cancel", "error"))
+        # From error too (core allows it): a CIP whose creation reply was lost
+        # finds its transaction by transactionCode once paid.
+        self._set_done(extra_allowed_states=("cancel",))
         self._pagoefectivo_live_siblings()._pagoefectivo_withdraw(
             self.env._(
                 "Its order was paid with %(reference)s.", reference=self.reference
             )
         )
+        left = self._pagoefectivo_amount_left()
+        left = left is not None and left - self.amount
+        if left and self.currency_id.compare_amounts(left, 0) > 0:
+            self._pagoefectivo_ask_human(
+                self.env._("Partly paid through PagoEfectivo"),
+                self.env._(
+                    "CIP %(cip)s paid %(amount)s; %(left)s are still due and no "
+                    "voucher asks for them any more: send the customer a new one.",
+                    cip=self.provider_reference,
+                    amount=format_amount(self.env, self.amount, self.currency_id),
+                    left=format_amount(self.env, left, self.currency_id),
+                ),
+            )
         # Soon, not now: the customer's status page may be post-processing it too.
         self.env.ref("payment.cron_post_process_payment_tx")._trigger(
             fields.Datetime.now() + timedelta(minutes=1)
         )
         if late:
             self._pagoefectivo_ask_human(
-                self.env._("Paid after its voucher expired"),
+                self.env._("Paid after its voucher expired or was cancelled"),
                 self.env._(
                     "Payment %(reference)s (CIP %(cip)s) was paid on %(paid)s, "
-                    "after its "
-                    "voucher expired or was cancelled. The money is in: confirm or "
-                    "refund the order.",
+                    "after its voucher expired or was cancelled. The money is in: "
+                    "confirm the order or invoice, or refund the customer.",
                     reference=self.reference,
                     cip=self.provider_reference,
-                    paid=paid_at,
+                    paid=format_lima(paid_at),
                 ),
             )
+
+    def _create_payment(self, **extra_create_values):
+        """The payment is dated the Lima day the customer paid, not the day
+        Odoo learned it (a recovered notification, a late job, UTC midnight)."""
+        if self.provider_code == "pagoefectivo" and self.pagoefectivo_paid_at:
+            extra_create_values.setdefault("date", self._pagoefectivo_payment_date())
+        return super()._create_payment(**extra_create_values)
+
+    def _pagoefectivo_payment_date(self):
+        """The Lima day of the payment; the first open day when that is locked."""
+        day = lima_date(self.pagoefectivo_paid_at)
+        lock = self.company_id._get_user_fiscal_lock_date(self.provider_id.journal_id)
+        return max(day, lock + timedelta(days=1))
 
     def _pagoefectivo_ask_human(self, summary, note):
         """An activity on the order (or invoice) the transaction pays, for its
@@ -197,6 +225,13 @@ class PaymentTransaction(models.Model):
         """Move the voucher's expiry; an expired voucher becomes payable again."""
         self.ensure_one()
         self.check_access("write")
+        if self.pagoefectivo_delete_pending or self._pagoefectivo_live_siblings():
+            raise UserError(
+                self.env._(
+                    "This voucher was withdrawn or another one replaces it: issue "
+                    "a new voucher instead of extending this one."
+                )
+            )
         self.provider_id.sudo()._pagoefectivo_request(
             "PATCH",
             f"cips/{self.provider_reference}",

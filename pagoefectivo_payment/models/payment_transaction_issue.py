@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.fields import Domain
 
@@ -75,9 +77,48 @@ class PaymentTransaction(models.Model):
             lambda tx: tx.state == "pending" and tx.provider_reference
         )
 
-    def _pagoefectivo_paid_sibling(self):
-        """Another CIP of the same order or invoices that was already paid."""
-        return self._pagoefectivo_siblings().filtered(lambda tx: tx.state == "done")[:1]
+    def _pagoefectivo_amount_left(self):
+        """What this payment's order, or invoices, still ask, in its currency,
+        besides this payment; None without documents."""
+        self.ensure_one()
+        if self.sale_order_ids:
+            # Whatever the provider: an order paid by card is paid.
+            paid = (self.sale_order_ids.transaction_ids - self).filtered(
+                lambda tx: (
+                    tx.state == "done"
+                    and tx.operation != "refund"
+                    and tx.currency_id == self.currency_id
+                )
+            )
+            left = sum(self.sale_order_ids.mapped("amount_total")) - sum(
+                paid.mapped("amount")
+            )
+            invoices = self.sale_order_ids.invoice_ids
+            if invoices:  # paid on its invoices too, by transfer or in cash
+                left = min(left, self._pagoefectivo_invoices_left(invoices))
+            return left
+        if self.invoice_ids:
+            return self._pagoefectivo_invoices_left(self.invoice_ids)
+        return None
+
+    def _pagoefectivo_invoices_left(self, invoices):
+        """What posted customer invoices still ask, less the CIPs paid for them
+        whose payment is not posted yet (post-processing runs a minute later);
+        an order's amount not invoiced yet counts as asked."""
+        posted = invoices.filtered(
+            lambda move: move.state == "posted" and move.move_type == "out_invoice"
+        )
+        unposted = (posted.transaction_ids - self).filtered(
+            lambda tx: tx.state == "done" and not tx.payment_id
+        )
+        not_invoiced = sum(self.sale_order_ids.mapped("amount_total")) - sum(
+            posted.mapped("amount_total")
+        )
+        return (
+            sum(posted.mapped("amount_residual"))
+            + max(not_invoiced, 0)
+            - sum(unposted.mapped("amount"))
+        )
 
     def _pagoefectivo_issue_or_reuse(self):
         """Take over a live CIP of the same document for the same amount, or
@@ -86,18 +127,29 @@ class PaymentTransaction(models.Model):
         reusable = live.filtered(
             lambda tx: (
                 tx.provider_id == self.provider_id
+                and tx.pagoefectivo_api_base
+                == self.provider_id._pagoefectivo_api_base()
                 and tx.currency_id == self.currency_id
                 and not tx.currency_id.compare_amounts(tx.amount, self.amount)
                 and tx.pagoefectivo_expiry
-                and tx.pagoefectivo_expiry > fields.Datetime.now()
+                and tx.pagoefectivo_expiry
+                > fields.Datetime.now() + timedelta(hours=const.REUSE_MIN_HOURS)
             )
         )[:1]
         if reusable:
             return self._pagoefectivo_take_over(reusable)
-        live._pagoefectivo_withdraw(
-            self.env._("Replaced by %(reference)s.", reference=self.reference)
-        )
-        return self._pagoefectivo_issue_cip()
+        # Held until this commits: no notification changes them meanwhile, so
+        # withdrawing them after the POST cannot fail and repeat the request.
+        if live:
+            self.env.cr.execute(
+                "SELECT 1 FROM payment_transaction WHERE id IN %s FOR NO KEY UPDATE",
+                [tuple(live.ids)],
+            )
+        self._pagoefectivo_issue_cip()
+        if self.state == "pending":
+            live._pagoefectivo_withdraw(
+                self.env._("Replaced by %(reference)s.", reference=self.reference)
+            )
 
     def _pagoefectivo_take_over(self, old):
         """This payment shows the voucher `old` showed: the same CIP, not a new one."""
@@ -109,6 +161,7 @@ class PaymentTransaction(models.Model):
                 "pagoefectivo_expiry": old.pagoefectivo_expiry,
                 "pagoefectivo_environment": old.pagoefectivo_environment,
                 "pagoefectivo_api_base": old.pagoefectivo_api_base,
+                "pagoefectivo_reminder_sent": old.pagoefectivo_reminder_sent,
             }
         )
         old.provider_reference = False
@@ -136,49 +189,62 @@ class PaymentTransaction(models.Model):
 
     @api.model
     def _cron_pagoefectivo_delete_withdrawn(self):
-        """Delete at PagoEfectivo the CIPs of vouchers withdrawn here, and
-        withdraw those whose invoices were paid by other means."""
+        """Withdraw the vouchers whose documents ask nothing any more, then
+        delete at PagoEfectivo the CIPs of withdrawn vouchers, one commit each."""
         self._pagoefectivo_paid_elsewhere()._pagoefectivo_withdraw(
-            self.env._("Its invoices were paid by other means.")
+            self.env._("Its order or invoices were paid by other means.")
         )
-        for tx in self.search([("pagoefectivo_delete_pending", "=", True)]):
+        providers = self.env["payment.provider"]
+        withdrawn = self.search(
+            [("pagoefectivo_delete_pending", "=", True)],
+            limit=const.DELETE_BATCH_SIZE,
+        )
+        providers._pagoefectivo_commit_progress(remaining=len(withdrawn))
+        for tx in withdrawn:
             try:
-                tx._pagoefectivo_delete_cip()
-            except PagoEfectivoError as error:
-                if error.status not in const.DELETE_REFUSALS:
-                    _logger.warning(
-                        "CIP %s of %s not deleted yet, tried again later: %s",
-                        tx.provider_reference,
-                        tx.reference,
-                        error.args[0],
-                    )
-                    continue
-                # Paid or gone already: a payment still comes by notification.
+                with self.env.cr.savepoint():
+                    tx._pagoefectivo_delete_withdrawn_cip()
+            except Exception:  # noqa: BLE001 - one CIP must not stop the others
+                _logger.exception("Could not delete CIP %s", tx.provider_reference)
+            providers._pagoefectivo_commit_progress(1)
+
+    def _pagoefectivo_delete_withdrawn_cip(self):
+        try:
+            self._pagoefectivo_delete_cip()
+        except PagoEfectivoError as error:
+            if error.status not in const.DELETE_REFUSALS:
                 _logger.warning(
-                    "PagoEfectivo refused to delete CIP %s of %s: %s",
-                    tx.provider_reference,
-                    tx.reference,
+                    "CIP %s of %s not deleted yet, tried again later: %s",
+                    self.provider_reference,
+                    self.reference,
                     error.args[0],
                 )
-            tx.pagoefectivo_delete_pending = False
+                return
+            # Paid or gone already: a payment still comes by notification.
+            _logger.warning(
+                "PagoEfectivo refused to delete CIP %s of %s: %s",
+                self.provider_reference,
+                self.reference,
+                error.args[0],
+            )
+        self.pagoefectivo_delete_pending = False
 
     @api.model
     def _pagoefectivo_paid_elsewhere(self):
-        """Pending invoice vouchers whose invoices are all paid, or no longer
-        posted (cancelled or back to draft)."""
+        """Pending vouchers whose order or invoices ask nothing any more: paid
+        by other means, or no longer posted (cancelled or back to draft)."""
         pending = self.search(
             [
                 ("provider_code", "=", "pagoefectivo"),
                 ("state", "=", "pending"),
+                "|",
                 ("invoice_ids", "!=", False),
-                ("sale_order_ids", "=", False),
+                ("sale_order_ids", "!=", False),
             ]
         )
         return pending.filtered(
-            lambda tx: all(
-                move.state != "posted"
-                or move.payment_state in ("paid", "in_payment", "reversed")
-                for move in tx.invoice_ids
+            lambda tx: (
+                tx.currency_id.compare_amounts(tx._pagoefectivo_amount_left(), 0) <= 0
             )
         )
 
@@ -201,6 +267,10 @@ class PaymentTransaction(models.Model):
         the customer pays it, finds this transaction by its transactionCode.
         """
         self.ensure_one()
+        # A concurrent change to what this request wrote must fail it now: Odoo
+        # retries a request that fails to commit, and a CIP must not be asked
+        # for twice.
+        self.env.flush_all()
         try:
             reply = self.provider_id._pagoefectivo_request(
                 "POST", "cips", self._pagoefectivo_cip_payload(), tx=self

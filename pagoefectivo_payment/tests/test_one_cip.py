@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -109,7 +112,8 @@ class TestOneCip(PagoEfectivoCommon):
         self.assertEqual(
             (flagged.state, flagged.review_reason), ("review", "paid_twice")
         )
-        self.assertIn(second.reference, flagged.outcome)
+        self.assertIn(first.reference, flagged.outcome)
+        self.assertIn("0.00 left to pay", flagged.outcome)
         (first | second)._post_process()
         self.assertEqual(len(self._payments(first | second)), 1)
         activity = first.sale_order_ids.activity_ids
@@ -118,6 +122,57 @@ class TestOneCip(PagoEfectivoCommon):
         with self._odoo_reachable():
             self.emulator.notify(const.EVENT_PAID, lost["cip"])
         self.assertEqual(len(first.sale_order_ids.activity_ids), 1)
+
+    def test_an_invoice_paid_in_two_halves_through_two_cips_books_both(self):
+        invoice = self._create_invoice(200)
+        first = self._create_transaction(
+            "redirect",
+            amount=100,
+            reference=f"{invoice.name}-half",
+            invoice_ids=[Command.set(invoice.ids)],
+        )
+        first._get_processing_values()
+        self._pay_at_emulator(first.provider_reference)
+        first._post_process()
+        second = self._retry_checkout(first, amount=100)
+        self.assertNotEqual(second.provider_reference, first.provider_reference)
+        self._pay_at_emulator(second.provider_reference)
+        self.assertEqual(second.state, "done")
+        second._post_process()
+        self.assertEqual(len(self._payments(first | second)), 2)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+
+    def test_a_cip_paid_after_the_invoice_was_paid_by_other_means_is_flagged(self):
+        tx = self._issue_voucher()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=tx.invoice_ids.ids
+        ).create({})._create_payments()
+        self._pay_at_emulator(tx.provider_reference)  # before the job withdrew it
+        self.assertNotEqual(tx.state, "done")
+        [flagged] = self.env["pagoefectivo.notification"].search(
+            [("cip", "=", tx.provider_reference)]
+        )
+        self.assertEqual(flagged.review_reason, "paid_twice")
+        self.assertIn("0.00 left to pay", flagged.outcome)
+        self.assertFalse(self._payments(tx))
+
+    def test_the_payment_is_dated_the_lima_day_it_was_paid(self):
+        tx = self._issue_voucher()
+        with self._odoo_reachable():
+            # 21:00 in Lima on the 30th is already the 1st of December in UTC.
+            self.emulator.pay(
+                tx.provider_reference, payment_date="2026-11-30T21:00:00-05:00"
+            )
+        tx._post_process()
+        self.assertEqual(str(self._payments(tx).date), "2026-11-30")
+
+    def test_resetting_an_orders_invoice_keeps_the_orders_voucher(self):
+        tx = self._issue_order_voucher()
+        invoice = self._create_invoice()
+        invoice.transaction_ids = tx  # as the order's invoice has them
+        invoice.button_draft()
+        self.assertEqual(tx.state, "pending")
+        self.assertFalse(tx.pagoefectivo_delete_pending)
 
     # === ONE LIVE CIP PER DOCUMENT === #
 
@@ -232,3 +287,68 @@ class TestOneCip(PagoEfectivoCommon):
         self.assertLessEqual(
             set(invoices.mapped("payment_state")), {"paid", "in_payment"}
         )
+
+    # === AFTER REVIEW === #
+
+    def test_a_withdrawn_voucher_paid_with_its_notification_lost_is_recovered(self):
+        tx = self._issue_order_voucher()
+        tx.action_pagoefectivo_cancel()
+        self.emulator.set_faults(drop=1)
+        self.emulator.pay(tx.provider_reference)
+        self.env["payment.provider"]._cron_pagoefectivo_recover()
+        self.assertEqual(tx.state, "done")
+        self.assertIn("cancelled", tx.sale_order_ids.activity_ids.summary)
+
+    def test_a_withdrawn_or_replaced_voucher_cannot_be_extended(self):
+        first = self._issue_order_voucher()
+        self._retry_checkout(first, amount=first.amount + 10)
+        with self.assertRaises(UserError):
+            first._pagoefectivo_extend(first.pagoefectivo_expiry + timedelta(days=1))
+
+    def test_an_old_cip_paid_for_less_than_the_order_now_asks_says_so(self):
+        self._lose_the_next_cip_reply()
+        first = self._issue_order_voucher()
+        [lost] = self._emulated(first.reference)
+        order = first.sale_order_ids
+        order.order_line.product_uom_qty = 2  # the order grew
+        second = self._retry_checkout(first, amount=order.amount_total)
+        self._pay_at_emulator(lost["cip"])
+        self.assertEqual(first.state, "done")
+        self.assertEqual(second.state, "cancel")
+        self.assertIn(
+            "Partly paid", order.activity_ids.mapped("summary")[0], "someone is told"
+        )
+
+    def test_an_order_paid_by_another_provider_flags_its_paid_cip(self):
+        tx = self._issue_order_voucher()
+        other = self.env["payment.provider"].create({"name": "Card", "code": "none"})
+        card = self._create_transaction(
+            "direct",
+            provider_id=other.id,
+            amount=tx.amount,
+            reference=f"{tx.reference}-card",
+            sale_order_ids=[Command.set(tx.sale_order_ids.ids)],
+        )
+        card._set_done()
+        self._pay_at_emulator(tx.provider_reference)
+        self.assertNotEqual(tx.state, "done")
+        [flagged] = self.env["pagoefectivo.notification"].search(
+            [("cip", "=", tx.provider_reference)]
+        )
+        self.assertEqual(flagged.review_reason, "paid_twice")
+
+    def test_a_stored_notification_cannot_be_pointed_at_another_transaction(self):
+        tx = self._issue_voucher()
+        other = self._issue_voucher()
+        self._pay_at_emulator(tx.provider_reference)
+        [notification] = self.env["pagoefectivo.notification"].search(
+            [("cip", "=", tx.provider_reference)]
+        )
+        with self.assertRaises(UserError):
+            notification.transaction_id = other
+
+    def test_an_oversized_notification_is_refused_before_any_work(self):
+        body = b'{"eventType":"cip.paid","data":{"pad":"' + b"x" * 70000 + b'"}}'
+        response = self._post_webhook(body)
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self.env["pagoefectivo.notification"].search([]))

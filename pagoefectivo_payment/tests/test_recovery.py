@@ -110,7 +110,9 @@ class TestRecovery(RecoveryCommon):
         )
         self.assertEqual(recovered.transaction_id, tx)
         activity = tx.invoice_ids.activity_ids
-        self.assertEqual(activity.summary, "Paid after its voucher expired")
+        self.assertEqual(
+            activity.summary, "Paid after its voucher expired or was cancelled"
+        )
         self.assertIn(tx.provider_reference, activity.note)
 
         self._recover()

@@ -152,7 +152,9 @@ class TestWebhook(PagoEfectivoCommon):
             )
         self.assertEqual(tx.state, "done")
         [activity] = invoice.activity_ids
-        self.assertEqual(activity.summary, "Paid after its voucher expired")
+        self.assertEqual(
+            activity.summary, "Paid after its voucher expired or was cancelled"
+        )
         self.assertEqual(activity.user_id, invoice.invoice_user_id, "not public")
 
     def test_payment_dated_after_the_expiry_raises_an_activity(self):
@@ -169,7 +171,8 @@ class TestWebhook(PagoEfectivoCommon):
             )
         self.assertEqual(tx.state, "done")
         self.assertIn(
-            "Paid after its voucher expired", invoice.activity_ids.mapped("summary")
+            "Paid after its voucher expired or was cancelled",
+            invoice.activity_ids.mapped("summary"),
         )
 
     def test_unknown_cip_and_unknown_event_are_stored_for_review(self):
