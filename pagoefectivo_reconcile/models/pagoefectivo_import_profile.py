@@ -1,9 +1,11 @@
+from datetime import datetime
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools.amounts import DECIMAL_AUTO, DECIMAL_COMMA, DECIMAL_POINT
 from ..tools.file_format_error import FileFormatError
-from ..tools.headers import aliases, locate_columns
+from ..tools.headers import aliases, locate_header
 from ..tools.report_rows import (
     DEPOSIT,
     PAID_REPORT,
@@ -50,6 +52,13 @@ class PagoEfectivoImportProfile(models.Model):
         required=True,
         default=DECIMAL_AUTO,
     )
+    date_format = fields.Char(
+        help="Only for files whose dates are written otherwise: the form of their "
+        "dates in Python's strftime codes, e.g. %m/%d/%Y %I:%M %p for "
+        "12/31/2026 11:30 PM. Empty: dd/mm/yyyy hh:mm:ss (seconds, or the time, "
+        "may be left out), yyyy-mm-dd hh:mm:ss (ISO) and spreadsheet dates are "
+        "read. Dates are Lima time.",
+    )
     default_currency_id = fields.Many2one(
         "res.currency",
         help="Currency of the rows when the file has no currency column and "
@@ -74,8 +83,29 @@ class PagoEfectivoImportProfile(models.Model):
     type_refund = fields.Char(string="Refund Type Values")
     type_deposit = fields.Char(string="Deposit Type Values")
 
+    @api.constrains("date_format")
+    def _check_date_format(self):
+        sample = datetime(2026, 12, 31, 23, 59, 58)
+        for profile in self.filtered("date_format"):
+            try:
+                read = datetime.strptime(
+                    sample.strftime(profile.date_format), profile.date_format
+                )
+            except ValueError:
+                read = None
+            if not read or read.date() != sample.date():
+                raise ValidationError(
+                    self.env._(
+                        "“%(format)s” is not a date format: write it with Python's "
+                        "strftime codes, which must give the day, the month and "
+                        "the year, e.g. %%d/%%m/%%Y %%H:%%M.",
+                        format=profile.date_format,
+                    )
+                )
+
     def _spec(self):
         self.ensure_one()
+        currencies = self.env["res.currency"].search([("active", "=", True)])
         return ProfileSpec(
             file_kind=self.file_kind,
             columns={
@@ -88,13 +118,20 @@ class PagoEfectivoImportProfile(models.Model):
                 DEPOSIT: self.type_deposit or "",
             },
             paid_states=self.paid_states or "",
+            date_format=self.date_format or "",
+            currency_digits={c.name: c.decimal_places for c in currencies},
+            default_digits=(
+                self.default_currency_id.decimal_places
+                if self.default_currency_id
+                else 2
+            ),
         )
 
     def _fits(self, table):
         spec = self._spec()
         wanted = {key: aliases(value) for key, value in spec.columns.items()}
         try:
-            locate_columns(table, wanted, REQUIRED_COLUMNS[spec.file_kind])
+            locate_header(table, wanted, REQUIRED_COLUMNS[spec.file_kind])
         except FileFormatError:
             return False
         return True

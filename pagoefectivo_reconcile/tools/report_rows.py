@@ -1,26 +1,35 @@
 """Rows of a PagoEfectivo paid-CIP report or settlement, read through a mapping profile.
 
 Everything here is exact (Decimal) and Lima dates become naive UTC once,
-through pagoefectivo_payment's `parse_report_date`.
+through pagoefectivo_payment's `lima_time` (see `report_dates`).
 """
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from odoo.tools.translate import LazyTranslate
 
-from odoo.addons.pagoefectivo_payment.tools.lima_time import parse_report_date
-
-from .amounts import DECIMAL_AUTO, parse_amount
+from .amounts import DECIMAL_AUTO, parse_amount, round_amount
 from .file_format_error import FileFormatError
-from .headers import aliases, locate_columns, normalize
+from .headers import aliases, locate_header, normalize, words
+from .report_dates import parse_cell_date
 
 _lt = LazyTranslate(__name__)
 
 PAYMENT, REFUND, DEPOSIT = "payment", "refund", "deposit"
 PAID_REPORT, SETTLEMENT = "paid", "settlement"
 _ZERO = Decimal("0.00")
-_CENT = Decimal("0.01")
+# The label of a totals or record-count line ('Total', 'TOTAL GENERAL',
+# 'Sub-total S/ 1,234.50', 'Total de registros: 25', 'Cantidad de
+# operaciones', 'N° de registros', 'Registros: 25', 'Record count: 25'), as
+# `headers.words` writes it.
+_SUMMARY_LABEL = re.compile(
+    r"(sub ?)?total(es)?( .*)?"
+    r"|(cantidad|numero|nro|num|n|no|nb)( de)? "
+    r"(registros|operaciones|cips|transacciones|pagos|filas|movimientos)( \d+)?"
+    r"|(registros|records|record count|row count)( \d+)?"
+)
 
 # Columns each kind of file cannot do without.
 REQUIRED_COLUMNS = {
@@ -38,6 +47,9 @@ class ProfileSpec:
     decimal_separator: str = DECIMAL_AUTO
     type_values: dict = field(default_factory=dict)  # PAYMENT/REFUND/DEPOSIT -> aliases
     paid_states: str = ""
+    date_format: str = ""  # strptime codes; empty: the forms parse_cell_date reads
+    currency_digits: dict = field(default_factory=dict)  # code -> decimal places
+    default_digits: int = 2  # for rows that do not say their currency
 
 
 @dataclass(frozen=True)
@@ -61,16 +73,22 @@ class ParsedFile:
 
 
 def parse_rows(table, spec, currencies):
-    """A ParsedFile; raises FileFormatError at the first bad row, naming it."""
+    """A ParsedFile; raises FileFormatError at the first bad row, naming it.
+
+    `table` is what table_reader.read_table returns: the rows are those of
+    the sheet (or CSV separator) whose header row the profile recognises.
+    Title lines above the header, blank lines, and totals or record-count
+    lines are left out.
+    """
     wanted = {key: aliases(value) for key, value in spec.columns.items()}
-    header_index, columns = locate_columns(
+    sheet, header_index, columns = locate_header(
         table, wanted, REQUIRED_COLUMNS[spec.file_kind]
     )
-    header = table[header_index]
-    reader = _RowReader(spec, columns, header, currencies)
+    rows_in = sheet.rows
+    reader = _RowReader(spec, columns, rows_in[header_index], currencies, sheet)
     rows, skipped = [], 0
-    for index in range(header_index + 1, len(table)):
-        row = reader.parse_row(index + 1, table[index])
+    for index in range(header_index + 1, len(rows_in)):
+        row = reader.parse_row(index + 1, rows_in[index])
         if row is None:
             skipped += 1
         elif row is not False:
@@ -81,11 +99,12 @@ def parse_rows(table, spec, currencies):
 
 
 class _RowReader:
-    def __init__(self, spec, columns, header, currencies):
+    def __init__(self, spec, columns, header, currencies, sheet):
         self.spec = spec
         self.columns = columns
         self.header = header
         self.currencies = currencies
+        self.sheet = sheet
         self.types = {
             normalize(alias): kind
             for kind, values in spec.type_values.items()
@@ -102,34 +121,62 @@ class _RowReader:
 
     def _fail(self, row, key, problem):
         raise FileFormatError(
-            problem, row=row, column=str(self.header[self.columns[key]])
+            problem,
+            row=row,
+            column=str(self.header[self.columns[key]]),
+            sheet=self.sheet.name,
         )
 
-    def _amount(self, row, cells, key, required=True):
+    def _amount(self, row, cells, key, digits, required=True):
         value = self._cell(cells, key)
         try:
             amount = parse_amount(value, self.spec.decimal_separator)
+            rounded = None if amount is None else round_amount(value, amount, digits)
         except ValueError:
+            amount = rounded = False
+        if amount is False:
             self._fail(row, key, _lt("%(value)r is not an amount.", value=value))
         if amount is None:
             if required:
                 self._fail(row, key, _lt("The amount is missing."))
             return _ZERO
-        if amount != amount.quantize(_CENT):
+        if rounded is None:
             self._fail(
-                row, key, _lt("%(value)s has more than two decimals.", value=value)
+                row,
+                key,
+                _lt(
+                    "%(value)s has more than %(digits)s decimals.",
+                    value=value,
+                    digits=digits,
+                ),
             )
-        return amount.quantize(_CENT)
+        return rounded
+
+    def _is_summary(self, cells):
+        """Whether the row is a totals or record-count line, not an operation:
+        its first cell (blank ones aside) is such a label, and neither its CIP
+        (unless the label is in the CIP's column) nor its operation type say
+        what it is."""
+        first = next(
+            (cell for cell in cells if cell is not None and str(cell).strip()), ""
+        )
+        if not isinstance(first, str) or not _SUMMARY_LABEL.fullmatch(words(first)):
+            return False
+        cip = self._cell(cells, "cip")
+        if cip not in (None, "", first.strip()):
+            return False
+        return not self.types.get(normalize(self._cell(cells, "type")))
 
     def parse_row(self, row, cells):
-        """A ReportRow; None for a row to skip and count; False for a blank row."""
+        """A ReportRow; None for a row to skip and count; False for a blank,
+        totals or record-count row."""
         if not any(str(cell).strip() for cell in cells if cell is not None):
+            return False
+        if self._is_summary(cells):
             return False
         cip = str(self._cell(cells, "cip") or "").strip()
         if cip.endswith(".0"):  # a CIP read as a spreadsheet number
             cip = cip[:-2]
-        if not cip and normalize(cells[0]).startswith("total"):
-            return False
         if self.spec.file_kind == PAID_REPORT:
             state = normalize(self._cell(cells, "state"))
             if (
@@ -170,16 +217,35 @@ class _RowReader:
 
     def _date(self, row, cells):
         value = self._cell(cells, "date")
+        date_format = self.spec.date_format
         try:
-            date = parse_report_date(value)
+            date = parse_cell_date(value, date_format, self.sheet.epoch)
         except (TypeError, ValueError):
-            date = None
-        if date is None:
+            date = False
+        if date is False and date_format:
             self._fail(
                 row,
                 "date",
-                _lt("%(value)r is not a date dd/mm/yyyy hh:mm:ss.", value=value),
+                _lt(
+                    "%(value)r is not a date in the profile's date format %(format)s.",
+                    value=value,
+                    format=date_format,
+                ),
             )
+        if date is False:
+            self._fail(
+                row,
+                "date",
+                _lt(
+                    "%(value)r is not a date (dd/mm/yyyy hh:mm:ss, dd/mm/yyyy "
+                    "hh:mm, dd/mm/yyyy, yyyy-mm-dd hh:mm:ss or a spreadsheet "
+                    "date); set a date format on the mapping profile for other "
+                    "forms.",
+                    value=value,
+                ),
+            )
+        if date is None:
+            self._fail(row, "date", _lt("The date is missing."))
         return date
 
     def _currency(self, row, cells):
@@ -195,15 +261,21 @@ class _RowReader:
         return code
 
     def _build(self, row, cells, kind, cip):
-        gross = self._amount(row, cells, "gross")
-        commission = abs(self._amount(row, cells, "commission", required=False))
-        igv = abs(self._amount(row, cells, "igv", required=False))
+        currency = self._currency(row, cells)
+        digits = self.spec.currency_digits.get(currency, self.spec.default_digits)
+        gross = self._amount(row, cells, "gross", digits)
+        commission = abs(self._amount(row, cells, "commission", digits, required=False))
+        igv = abs(self._amount(row, cells, "igv", digits, required=False))
         if kind == PAYMENT:
             net = gross - commission - igv
             if gross <= 0:
-                self._fail(row, "gross", _lt("A payment must be positive."))
+                self._fail(
+                    row,
+                    "gross",
+                    _lt("A payment must be positive, not %(amount)s.", amount=gross),
+                )
             written = "net" in self.columns and self._amount(
-                row, cells, "net", required=False
+                row, cells, "net", digits, required=False
             )
             if written and written != net:
                 self._fail(
@@ -219,17 +291,17 @@ class _RowReader:
                     ),
                 )
         elif kind == REFUND:
-            written = self._amount(row, cells, "net", required=False)
+            written = self._amount(row, cells, "net", digits, required=False)
             gross = -abs(gross or written)
             net = gross
         else:
-            net = self._amount(row, cells, "net")
+            net = self._amount(row, cells, "net", digits)
         return ReportRow(
             row=row,
             kind=kind,
             cip=cip,
             transaction_code=str(self._cell(cells, "transaction_code") or "").strip(),
-            currency=self._currency(row, cells),
+            currency=currency,
             date=self._date(row, cells),
             gross=gross,
             commission=commission,
