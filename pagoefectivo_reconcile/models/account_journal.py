@@ -1,6 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools.mail import email_normalize
 
 
 class AccountJournal(models.Model):
@@ -66,6 +67,36 @@ class AccountJournal(models.Model):
         default=500,
         help="Matched payments are booked together, this many per statement line.",
     )
+    pagoefectivo_allowed_senders = fields.Char(
+        string="Allowed Senders",
+        help="Email addresses, separated by commas, whose files sent to this "
+        "journal (through its email alias) are imported. Files from anyone else "
+        "are kept on the journal, not imported.",
+    )
+
+    @api.constrains("pagoefectivo_allowed_senders")
+    def _check_pagoefectivo_allowed_senders(self):
+        for journal in self:
+            for sender in (journal.pagoefectivo_allowed_senders or "").split(","):
+                if sender.strip() and not email_normalize(sender.strip()):
+                    raise ValidationError(
+                        self.env._(
+                            "“%(sender)s” is not an email address: list the allowed "
+                            "senders as email addresses separated by commas.",
+                            sender=sender.strip(),
+                        )
+                    )
+
+    def _pagoefectivo_sender_allowed(self, sender):
+        """Whether files emailed by `sender` (an email address, with or without
+        a name) may be imported into this journal."""
+        self.ensure_one()
+        email = email_normalize(sender or "")
+        allowed = {
+            email_normalize(item)
+            for item in (self.pagoefectivo_allowed_senders or "").split(",")
+        }
+        return bool(email) and email in allowed
 
     @api.depends("currency_id", "company_id")
     def _compute_pagoefectivo_currency_id(self):

@@ -18,6 +18,7 @@ REASONS = [
     ("duplicate", "Duplicate"),
     ("refund_without_credit_note", "Refund without credit note"),
     ("not_confirmed", "Transaction could not be confirmed"),
+    ("unverified", "Not confirmed by PagoEfectivo"),
 ]
 
 

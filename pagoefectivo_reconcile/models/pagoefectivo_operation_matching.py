@@ -1,12 +1,17 @@
-import json
 import logging
+from collections import defaultdict
 
 from odoo import models
 from odoo.fields import Domain
+from odoo.tools import SQL, split_every
 from odoo.tools.misc import format_amount
 
 from odoo.addons.pagoefectivo_payment import const as pe_const
-from odoo.addons.pagoefectivo_payment.tools.lima_time import to_lima_iso
+from odoo.addons.pagoefectivo_payment.exceptions import PagoEfectivoError
+from odoo.addons.pagoefectivo_payment.models.payment_provider_cron import (
+    _as_number,
+    _event_of,
+)
 
 from ..tools.report_rows import DEPOSIT, PAYMENT, REFUND
 from .reconcile_outcome import Outcome
@@ -31,8 +36,8 @@ class PagoEfectivoOperation(models.Model):
         payments = self.filtered(lambda o: o.kind == PAYMENT)
         transactions = self._find_transactions()
         outcomes.update(payments._match_payments(transactions))
-        for op in self.filtered(lambda o: o.kind == REFUND):
-            outcomes[op] = op._match_refund(transactions.get(op))
+        refunds = self.filtered(lambda o: o.kind == REFUND)
+        outcomes.update(refunds._match_refunds(transactions))
         return outcomes
 
     # === TRANSACTIONS === #
@@ -71,6 +76,9 @@ class PagoEfectivoOperation(models.Model):
     def _match_payments(self, transactions):
         outcomes = {}
         first = self._first_payment_ops()
+        candidates = self.filtered(
+            lambda op: first.get(op.cip) == op.id and not transactions.get(op)
+        )._open_receivables_like()
         todo = []
         for op in self:
             tx = transactions.get(op)
@@ -88,7 +96,7 @@ class PagoEfectivoOperation(models.Model):
                     self.env._(
                         "No PagoEfectivo transaction has CIP %(cip)s.", cip=op.cip
                     ),
-                    candidates=op._open_receivables_like(),
+                    candidates=candidates[op],
                 )
             elif tx.currency_id != op.currency_id:
                 outcomes[op] = op._exception(
@@ -103,7 +111,10 @@ class PagoEfectivoOperation(models.Model):
             else:
                 todo.append(op.id)
         todo = self.browse(todo)
-        todo._confirm_transactions(transactions)
+        refused = todo._confirm_transactions(transactions)
+        for op, note in refused.items():
+            outcomes[op] = op._exception("unverified", note, transactions[op])
+        todo = todo.filtered(lambda op: op not in refused)
         done_txs = self.env["payment.transaction"].union(
             *(transactions[op] for op in todo if transactions[op].state == "done")
         )
@@ -113,29 +124,136 @@ class PagoEfectivoOperation(models.Model):
         return outcomes
 
     def _confirm_transactions(self, transactions):
-        """Apply the payment the notification should have brought, as a recovery."""
+        """Confirm the unconfirmed transactions of these paid CIPs once
+        PagoEfectivo's API says they were paid: a file row alone never does.
+
+        The CIPs are searched in batches at the API base that issued them; a
+        paid result is applied as the notification PagoEfectivo should have
+        sent, the same way the recovery job applies it.
+
+        :return: {operation: why PagoEfectivo did not confirm it}
+        """
+        groups = defaultdict(list)
         for op in self:
             tx = transactions[op]
             if tx.state == "done":
                 continue
             if op.currency_id.compare_amounts(op.gross, tx.amount):
                 continue  # an amount mismatch, reported by _match_payment
-            payload = {
-                "eventType": pe_const.EVENT_PAID,
-                "data": {
-                    "cip": op.cip,
-                    "currency": op.currency_id.name,
-                    "amount": op.gross,
-                    "transactionCode": op.transaction_code or tx.reference,
-                    "paymentDate": to_lima_iso(op.date),
-                },
+            provider = tx.provider_id.sudo()
+            groups[provider, tx.sudo()._pagoefectivo_recovery_base()].append(op.id)
+        refused = {}
+        for (provider, base), ids in groups.items():
+            for batch in split_every(provider._pagoefectivo_search_batch_size(), ids):
+                refused.update(
+                    self.browse(batch)._confirm_with_search(
+                        provider, base, transactions
+                    )
+                )
+        return refused
+
+    def _confirm_with_search(self, provider, base, transactions):
+        """One search of these operations' CIPs at `base`; apply the payments
+        PagoEfectivo confirms for the amount and currency of the transaction.
+
+        :return: {operation: why PagoEfectivo did not confirm it}
+        """
+        payload = {"data": [{"cip": _as_number(cip)} for cip in self.mapped("cip")]}
+        try:
+            with self.env.cr.savepoint():
+                reply = provider._pagoefectivo_request(
+                    "POST", "cips/search", payload, base=base
+                )
+        except PagoEfectivoError as error:
+            _logger.warning(
+                "PagoEfectivo could not confirm %d paid CIPs of a file: %s",
+                len(self),
+                error,
+            )
+            return {
+                op: self.env._(
+                    "Not confirmed by PagoEfectivo: it could not be asked whether "
+                    "CIP %(cip)s was paid (%(error)s). Reconcile Again asks again.",
+                    cip=op.cip,
+                    error=error.args[0],
+                )
+                for op in self
             }
+        results = reply.get("data") if isinstance(reply, dict) else None
+        if not isinstance(results, list):
+            return {
+                op: self.env._(
+                    "Not confirmed by PagoEfectivo: its answer about CIP %(cip)s "
+                    "could not be read. Reconcile Again asks again.",
+                    cip=op.cip,
+                )
+                for op in self
+            }
+        by_cip = {}
+        for result in results:
+            if isinstance(result, dict):
+                by_cip.setdefault(str(result.get("cip")), result)
+        refused = {}
+        for op in self:
+            tx = transactions[op]
+            result = by_cip.get(op.cip)
+            problem = op._search_disagreement(tx, result)
+            if problem:
+                refused[op] = problem
+                continue
             _logger.info(
-                "Confirming transaction %s from PagoEfectivo file row", tx.reference
+                "PagoEfectivo confirms CIP %s of %s paid: applying it",
+                op.cip,
+                tx.reference,
             )
-            self.env["pagoefectivo.notification"].sudo()._receive(
-                tx.provider_id, payload, json.dumps(payload), source="recovery"
+            provider._pagoefectivo_apply_search_result(tx.sudo(), result)
+        return refused
+
+    def _search_disagreement(self, tx, result):
+        """Why PagoEfectivo's search result does not confirm this paid CIP for
+        its transaction; empty when it does."""
+        self.ensure_one()
+        if result is None:
+            return self.env._(
+                "Not confirmed by PagoEfectivo: its search does not return CIP "
+                "%(cip)s.",
+                cip=self.cip,
             )
+        if _event_of(result) != pe_const.EVENT_PAID:
+            return self.env._(
+                "Not confirmed by PagoEfectivo: CIP %(cip)s is not paid there "
+                "(status: %(status)s).",
+                cip=self.cip,
+                status=result.get("statusName") or result.get("status"),
+            )
+        if tx.provider_reference != self.cip and (
+            result.get("transactionCode") != tx.reference
+        ):
+            return self.env._(
+                "Not confirmed by PagoEfectivo: CIP %(cip)s is for transaction "
+                "code %(code)s, not %(reference)s.",
+                cip=self.cip,
+                code=result.get("transactionCode"),
+                reference=tx.reference,
+            )
+        try:
+            amount = float(result.get("amount"))
+        except (TypeError, ValueError):
+            amount = None
+        if (
+            result.get("currency") != tx.currency_id.name
+            or amount is None
+            or tx.currency_id.compare_amounts(amount, tx.amount)
+        ):
+            return self.env._(
+                "Not confirmed by PagoEfectivo: CIP %(cip)s was paid %(amount)s "
+                "%(currency)s there, not %(expected)s.",
+                cip=self.cip,
+                amount=result.get("amount"),
+                currency=result.get("currency"),
+                expected=format_amount(self.env, tx.amount, tx.currency_id),
+            )
+        return ""
 
     def _match_payment(self, tx):
         self.ensure_one()
@@ -220,72 +338,135 @@ class PagoEfectivoOperation(models.Model):
         )
 
     def _open_receivables_like(self):
-        """Open customer items for the same amount: what an unknown CIP might pay."""
-        return self.env["account.move.line"].search(
-            Domain("company_id", "=", self.company_id.id)
-            & Domain("parent_state", "=", "posted")
-            & Domain("reconciled", "=", False)
-            & Domain("currency_id", "=", self.currency_id.id)
-            & Domain("amount_residual_currency", "=", self.amount)
-            & (
-                Domain("account_type", "=", "asset_receivable")
-                | Domain("payment_id.outstanding_account_id", "!=", False)
-                & Domain("account_id.reconcile", "=", True)
-                & Domain("payment_id.payment_type", "=", "inbound")
-            ),
-            limit=CANDIDATE_LIMIT,
-        )
+        """{operation: open customer items for its amount}: what each unknown
+        CIP might pay, CANDIDATE_LIMIT at most each, in one query per company
+        and currency however many unknown CIPs a batch has."""
+        Line = self.env["account.move.line"]
+        found = {}
+        groups = self.grouped(lambda op: (op.company_id, op.currency_id))
+        for (company, currency), ops in groups.items():
+            query = Line._search(
+                Domain("company_id", "=", company.id)
+                & Domain("parent_state", "=", "posted")
+                & Domain("reconciled", "=", False)
+                & Domain("currency_id", "=", currency.id)
+                & Domain(
+                    "amount_residual_currency", "in", list(set(ops.mapped("amount")))
+                )
+                & (
+                    Domain("account_type", "=", "asset_receivable")
+                    | Domain("payment_id.outstanding_account_id", "!=", False)
+                    & Domain("account_id.reconcile", "=", True)
+                    & Domain("payment_id.payment_type", "=", "inbound")
+                )
+            )
+            amount = Line._field_to_sql(query.table, "amount_residual_currency", query)
+            ranked = query.select(
+                SQL("%s AS id", SQL.identifier(query.table, "id")),
+                SQL("%s AS amount", amount),
+                SQL(
+                    "ROW_NUMBER() OVER (PARTITION BY %s ORDER BY %s) AS rank",
+                    amount,
+                    Line._order_to_sql(Line._order, query),
+                ),
+            )
+            by_amount = defaultdict(list)
+            for line_id, value in self.env.execute_query(
+                SQL(
+                    "SELECT id, amount FROM (%s) AS ranked WHERE rank <= %s "
+                    "ORDER BY rank",
+                    ranked,
+                    CANDIDATE_LIMIT,
+                )
+            ):
+                by_amount[currency.round(value)].append(line_id)
+            for op in ops:
+                found[op] = Line.browse(by_amount[currency.round(op.amount)])
+        return found
 
     # === REFUNDS === #
 
-    def _match_refund(self, tx):
-        """A refund settles the customer's credit note or an outbound refund payment."""
-        self.ensure_one()
-        partner = tx.partner_id.commercial_partner_id if tx else self.env["res.partner"]
-        if not partner:
-            return self._exception(
+    def _match_refunds(self, transactions):
+        """{operation: Outcome}: a refund settles its customer's credit note or
+        outbound refund payment of the same amount, each item once; one query
+        per company and currency for all the refunds of a batch."""
+        Line = self.env["account.move.line"]
+        no_partner = self.env["res.partner"]
+        partners = {
+            op: transactions[op].partner_id.commercial_partner_id
+            if op in transactions
+            else no_partner
+            for op in self
+        }
+        wanted = defaultdict(set)
+        for op, partner in partners.items():
+            if partner:
+                wanted[op.company_id, op.currency_id].add(partner.id)
+        open_items = defaultdict(list)
+        for (company, currency), partner_ids in wanted.items():
+            for line in Line.search(
+                Domain("company_id", "=", company.id)
+                & Domain("parent_state", "=", "posted")
+                & Domain("reconciled", "=", False)
+                & Domain("partner_id.commercial_partner_id", "in", list(partner_ids))
+                & Domain("currency_id", "=", currency.id)
+                & Domain("amount_residual_currency", "<", 0)
+                & (
+                    Domain("move_id.move_type", "=", "out_refund")
+                    & Domain("account_type", "=", "asset_receivable")
+                    | Domain("payment_id.payment_type", "=", "outbound")
+                    & Domain("payment_id.partner_type", "=", "customer")
+                    & Domain("account_type", "!=", "asset_receivable")
+                ),
+                order="date, id",
+            ):
+                key = (company, currency, line.partner_id.commercial_partner_id)
+                open_items[key].append(line)
+        used = set()
+        outcomes = {}
+        for op in self:
+            tx, partner = transactions.get(op), partners[op]
+            if not partner:
+                outcomes[op] = op._exception(
+                    "refund_without_credit_note",
+                    self.env._(
+                        "Refund of unknown CIP %(cip)s: no customer to match.",
+                        cip=op.cip,
+                    ),
+                )
+                continue
+            items = [
+                line
+                for line in open_items[op.company_id, op.currency_id, partner]
+                if line.id not in used
+            ]
+            exact = next(
+                (
+                    line
+                    for line in items
+                    if not op.currency_id.compare_amounts(
+                        line.amount_residual_currency, op.amount
+                    )
+                ),
+                None,
+            )
+            if exact:
+                used.add(exact.id)
+                outcomes[op] = Outcome(targets=exact, transaction=tx, partner=partner)
+                continue
+            outcomes[op] = op._exception(
                 "refund_without_credit_note",
                 self.env._(
-                    "Refund of unknown CIP %(cip)s: no customer to match.", cip=self.cip
+                    "Refund of %(amount)s for CIP %(cip)s has no credit note or "
+                    "refund payment of that amount for %(partner)s.",
+                    amount=op._money(-op.amount),
+                    cip=op.cip,
+                    partner=partner.display_name,
                 ),
+                tx,
+                candidates=Line.union(*items[:CANDIDATE_LIMIT]),
             )
-        open_items = self.env["account.move.line"].search(
-            Domain("company_id", "=", self.company_id.id)
-            & Domain("parent_state", "=", "posted")
-            & Domain("reconciled", "=", False)
-            & Domain("partner_id.commercial_partner_id", "=", partner.id)
-            & Domain("currency_id", "=", self.currency_id.id)
-            & Domain("amount_residual_currency", "<", 0)
-            & (
-                Domain("move_id.move_type", "=", "out_refund")
-                & Domain("account_type", "=", "asset_receivable")
-                | Domain("payment_id.payment_type", "=", "outbound")
-                & Domain("payment_id.partner_type", "=", "customer")
-                & Domain("account_type", "!=", "asset_receivable")
-            ),
-            order="date, id",
-        )
-        exact = open_items.filtered(
-            lambda line: (
-                not self.currency_id.compare_amounts(
-                    line.amount_residual_currency, self.amount
-                )
-            )
-        )[:1]
-        if exact:
-            return Outcome(targets=exact, transaction=tx, partner=partner)
-        return self._exception(
-            "refund_without_credit_note",
-            self.env._(
-                "Refund of %(amount)s for CIP %(cip)s has no credit note or refund "
-                "payment of that amount for %(partner)s.",
-                amount=self._money(-self.amount),
-                cip=self.cip,
-                partner=partner.display_name,
-            ),
-            tx,
-            candidates=open_items[:CANDIDATE_LIMIT],
-        )
+        return outcomes
 
     # === HELPERS === #
 
