@@ -9,5 +9,7 @@ from . import account_partial_reconcile
 from . import account_bank_statement_line
 from . import pagoefectivo_import_report
 from . import pagoefectivo_import_cron
+from . import pagoefectivo_import_job
+from . import pagoefectivo_import_source
 from . import pagoefectivo_operation_alerts
 from . import payment_transaction

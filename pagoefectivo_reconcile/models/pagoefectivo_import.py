@@ -1,10 +1,12 @@
 import hashlib
 import logging
+from collections import Counter, defaultdict
 from dataclasses import replace
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools import SQL, split_every
 from odoo.tools.translate import LazyTranslate
 
 from odoo.addons.pagoefectivo_payment.tools.lima_time import lima_date
@@ -16,6 +18,9 @@ from ..tools.table_reader import read_table
 
 _logger = logging.getLogger(__name__)
 _lt = LazyTranslate(__name__)
+
+# Row keys looked up per query.
+KEY_CHUNK = 10000
 
 
 class PagoEfectivoImport(models.Model):
@@ -55,27 +60,49 @@ class PagoEfectivoImport(models.Model):
         readonly=True,
         help="Rows the mapping profile leaves out, such as unpaid CIPs.",
     )
-    exception_count = fields.Integer(compute="_compute_counts")
-    matched_count = fields.Integer(string="Reconciled", compute="_compute_counts")
+    exception_count = fields.Integer(compute="_compute_counts", store=True)
+    matched_count = fields.Integer(
+        string="Reconciled", compute="_compute_counts", store=True
+    )
 
+    @api.depends("operation_ids.state", "settled_operation_ids.state")
     def _compute_counts(self):
+        """Stored, so that the list reads them; one grouped query for all files
+        however many operations they have (an operation a file both imported
+        and settled counts once)."""
+        counts = defaultdict(Counter)
+        ids = tuple(record_id for record_id in self.ids if record_id)  # not new ones
+        if ids:
+            self.env["pagoefectivo.operation"].flush_model(
+                ["state", "import_id", "settlement_id"]
+            )
+            self.env.cr.execute(
+                SQL(
+                    """SELECT import_id, state, COUNT(*) FROM pagoefectivo_operation
+                        WHERE import_id IN %(ids)s GROUP BY import_id, state
+                    UNION ALL
+                    SELECT settlement_id, state, COUNT(*) FROM pagoefectivo_operation
+                        WHERE settlement_id IN %(ids)s AND settlement_id != import_id
+                        GROUP BY settlement_id, state""",
+                    ids=ids,
+                )
+            )
+            for record_id, state, count in self.env.cr.fetchall():
+                counts[record_id][state] += count
         for record in self:
-            ops = record.operation_ids | record.settled_operation_ids
-            record.exception_count = len(
-                ops.filtered(lambda op: op.state == "exception")
-            )
-            record.matched_count = len(
-                ops.filtered(lambda op: op.state == "reconciled")
-            )
+            record.exception_count = counts[record.id]["exception"]
+            record.matched_count = counts[record.id]["reconciled"]
 
     # === IMPORT === #
 
     @api.model
-    def _import_file(self, content, filename, profile=None):
-        """Import a file into the current company's clearing journals, then reconcile.
+    def _import_file(self, content, filename, profile=None, source_vals=None):
+        """Accept a file for the current company's clearing journals; its rows
+        are stored and reconciled in the background (see pagoefectivo_import_job.py).
 
         All or nothing: a bad row or an unbalanced settlement raises a
-        UserError naming the row, the column and the problem.
+        UserError naming the row, the column and the problem. `source_vals`
+        say who or what brought the file (default: the current user).
         """
         try:
             table = read_table(content, filename)
@@ -94,14 +121,16 @@ class PagoEfectivoImport(models.Model):
                 "profile_id": profile.id,
                 "checksum": hashlib.sha1(content).hexdigest(),
                 "ignored_count": parsed.skipped_rows,
+                **(source_vals or {}),
             }
         )
-        record._create_operations(parsed.rows)
-        (record.operation_ids | record.settled_operation_ids)._reconcile()
+        record._enqueue(parsed.rows)
         return record
 
     def _describe_error(self, filename, error):
         where = []
+        if error.sheet:
+            where.append(self.env._("sheet “%(sheet)s”", sheet=error.sheet))
         if error.row:
             where.append(self.env._("row %(row)s", row=error.row))
         if error.column:
@@ -156,8 +185,8 @@ class PagoEfectivoImport(models.Model):
             self.env["res.currency"].search([("active", "=", True)]).mapped("name")
         )
 
-    def _create_operations(self, rows):
-        self.ensure_one()
+    def _journals_for(self, rows):
+        """{currency code: the company's clearing journal in it} for these rows."""
         Currency = self.env["res.currency"]
         journals = {}
         for code in {row.currency for row in rows}:
@@ -165,41 +194,94 @@ class PagoEfectivoImport(models.Model):
             journals[code] = self.env["account.journal"]._pagoefectivo_journal(
                 self.company_id, currency
             )
-        keyed = [(row, journals[row.currency], self._row_key(row)) for row in rows]
-        existing = {
-            (op.journal_id, op.unique_key): op
-            for op in self.env["pagoefectivo.operation"].search(
-                Domain("journal_id", "in", [j.id for j in journals.values()])
-                & Domain("unique_key", "in", [key for _row, _journal, key in keyed])
-            )
-        }
-        vals_list, seen, settle = [], set(), {}
-        resettled = self.env["pagoefectivo.operation"]
-        for row, journal, key in keyed:
-            op = existing.get((journal, key))
-            if (journal, key) in seen:
+        return journals
+
+    @api.model
+    def _row_keys(self, rows):
+        """Each row's unique key, for the whole file at once: a row that comes
+        twice in one file keeps its second copy apart, by its row number."""
+        seen, keys = set(), []
+        for row in rows:
+            key = self._row_key(row)
+            if (row.currency, key) in seen:
                 key = "%s|row %s" % (key, row.row)  # the same row twice in one file
-            seen.add((journal, key))
-            if op:
-                if self.file_kind == SETTLEMENT and row.kind == PAYMENT:
-                    if not op.settlement_id:
-                        settle.setdefault((row.commission, row.igv), []).append(op.id)
-                    else:
-                        resettled |= op
-                continue
-            vals_list.append(self._operation_vals(row, journal, key))
-        created = self.env["pagoefectivo.operation"].create(vals_list)
-        if resettled:
-            created._flag_deposits_overlapping(resettled)
+            seen.add((row.currency, key))
+            keys.append(key)
+        return keys
+
+    def _known_operations(self, rows, journals):
+        """{(journal id, row key): operation} of these rows that other files
+        imported, with the fields the import reads, a few queries per batch."""
+        Operation = self.env["pagoefectivo.operation"]
+        keys = list({self._row_key(row) for row in rows})
+        found = {}
+        for chunk in split_every(KEY_CHUNK, keys):
+            for op in Operation.search_fetch(
+                Domain("journal_id", "in", [j.id for j in journals.values()])
+                & Domain("unique_key", "in", list(chunk))
+                & Domain("import_id", "!=", self.id or False),
+                ["journal_id", "unique_key", "settlement_id"],
+            ):
+                found[op.journal_id.id, op.unique_key] = op
+        return found
+
+    def _create_operations(self, rows, keys):
+        """Store a batch of the file's rows (`keys`: their `_row_keys`).
+
+        Rows another file imported are skipped (the operations this file made
+        in its earlier batches are not theirs: a row twice in one file); a
+        settlement links the paid CIPs it is the first to report. Linear: one
+        lookup and one create per batch, counts added to the file's.
+
+        :return: the operations to reconcile now; deposits wait for the end
+            of the file (`_finish_import`), which flags those that may pay
+            CIPs twice.
+        """
+        self.ensure_one()
+        Operation = self.env["pagoefectivo.operation"]
+        journals = self._journals_for(rows)
+        known = self._known_operations(rows, journals)
+        vals_list, settle = [], defaultdict(list)
+        for row, key in zip(rows, keys, strict=True):
+            journal = journals[row.currency]
+            op = known.get((journal.id, self._row_key(row)))
+            if not op:
+                vals_list.append(self._operation_vals(row, journal, key))
+            elif (
+                self.file_kind == SETTLEMENT
+                and row.kind == PAYMENT
+                and not op.settlement_id
+            ):
+                settle[row.commission, row.igv].append(op.id)
+        created = Operation.create(vals_list)
+        settled_ids = []
         for (commission, igv), ids in settle.items():
-            self.env["pagoefectivo.operation"].browse(ids).write(
+            Operation.browse(ids).write(
                 {"settlement_id": self.id, "commission": commission, "igv": igv}
             )
+            settled_ids += ids
         self.write(
             {
-                "created_count": len(vals_list),
-                "skipped_count": len(rows) - len(vals_list),
+                "created_count": self.created_count + len(vals_list),
+                "skipped_count": self.skipped_count + len(rows) - len(vals_list),
             }
+        )
+        return created.filtered(lambda op: op.kind != DEPOSIT) | Operation.browse(
+            settled_ids
+        )
+
+    def _resettled_operations(self, rows):
+        """Paid CIPs of this settlement that an earlier settlement paid out."""
+        if self.file_kind != SETTLEMENT:
+            return self.env["pagoefectivo.operation"]
+        payments = [row for row in rows if row.kind == PAYMENT]
+        known = self._known_operations(payments, self._journals_for(payments))
+        return self.env["pagoefectivo.operation"].union(
+            *(
+                op
+                for op in known.values()
+                if op.settlement_id and op.settlement_id != self
+            )
         )
 
     def _operation_vals(self, row, journal, key):
@@ -240,11 +322,13 @@ class PagoEfectivoImport(models.Model):
         return self.operation_ids | self.settled_operation_ids
 
     def action_reconcile(self):
+        self._check_not_processing()
         self._operations()._reconcile()
         return True
 
     def action_undo(self):
         """Undo everything the file booked, commissions included."""
+        self._check_not_processing()
         operations = self._operations()
         operations.action_undo()
         operations._undo_commissions()
@@ -262,13 +346,19 @@ class PagoEfectivoImport(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "pagoefectivo_reconcile.action_pagoefectivo_operations"
         )
-        action["domain"] = [("id", "in", self._operations().ids)]
+        action["domain"] = [
+            "|",
+            ("import_id", "=", self.id),
+            ("settlement_id", "=", self.id),
+        ]
         action["context"] = {"search_default_exceptions": self.exception_count > 0}
         return action
 
     @api.model
     def _message_for(self, record):
-        """What the user is told after an import."""
+        """What the user is told after an import, or while it runs."""
+        if record.state != "done":
+            return record._progress_message()
         return self.env._(
             "%(file)s. Rows imported: %(created)s; already imported, skipped: "
             "%(skipped)s; ignored: %(ignored)s. Reconciled: %(matched)s; "

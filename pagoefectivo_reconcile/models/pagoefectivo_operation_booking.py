@@ -49,7 +49,10 @@ class PagoEfectivoOperation(models.Model):
 
     _inherit = "pagoefectivo.operation"
 
-    def _reconcile(self):
+    def _reconcile(self, commissions=True):
+        """Match and book these operations; `commissions`: book their
+        settlements' commissions too (a file imported in batches books them
+        once, at its end)."""
         ops = self.filtered(lambda op: op.state != "reconciled")
         ops._follow_statement_lines()
         ops = ops.filtered(lambda op: op.state != "reconciled")
@@ -59,7 +62,8 @@ class PagoEfectivoOperation(models.Model):
             for ids in split_every(MATCH_BATCH, journal_ops.ids):
                 batch = self.browse(ids)
                 batch._book(batch._match())
-        self._book_commissions()
+        if commissions:
+            self._book_commissions()
 
     def _follow_statement_lines(self):
         """Exceptions reconciled in another screen (Enterprise's, OCA's

@@ -5,18 +5,35 @@ from odoo.fields import Command
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from pagoefectivo_emulator import reports
+from pagoefectivo_emulator import Emulator, reports
 
 LIMA = timezone(timedelta(hours=-5))
+SERVICE_ID = "1234"
+ACCESS_KEY = "a" * 20
+SECRET_KEY = "s" * 40
 
 
 class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
-    """A Peruvian company with a PagoEfectivo provider, paid transactions and files."""
+    """A Peruvian company with a PagoEfectivo provider, paid transactions and files.
+
+    The provider talks to the emulator, which sends no notifications: what it
+    says is paid there is a payment whose notification was lost.
+    """
 
     @classmethod
     @AccountTestInvoicingCommon.setup_country("pe")
     def setUpClass(cls):
         super().setUpClass()
+        # The API audit log is written on a cursor of its own: in a test, a
+        # cursor wrapping the test's, which sees this test's users and data.
+        cls.registry_enter_test_mode_cls()
+        cls.emulator = Emulator(
+            service_id=SERVICE_ID,
+            access_key=ACCESS_KEY,
+            secret_key=SECRET_KEY,
+            token_ttl=3600,
+        ).start()
+        cls.addClassCleanup(cls.emulator.stop)
         cls.usd = cls.setup_other_currency("USD", rates=[("2026-01-01", 0.25)])
         cls.provider = cls._provider_for(cls.company)
         cls.next_cip = 20000000
@@ -29,15 +46,21 @@ class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
             {
                 "company_id": company.id,
                 "state": "test",
-                "pagoefectivo_service_id": "1234",
-                "pagoefectivo_access_key": "a" * 20,
-                "pagoefectivo_secret_key": "s" * 40,
+                "pagoefectivo_service_id": SERVICE_ID,
+                "pagoefectivo_access_key": ACCESS_KEY,
+                "pagoefectivo_secret_key": SECRET_KEY,
+                "pagoefectivo_base_url": cls.emulator.base_url + "/v1/",
             }
         )
         provider.journal_id = cls.env["account.journal"].search(
             [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
         )
         return provider
+
+    def setUp(self):
+        super().setUp()
+        self.emulator.reset()  # which forgets its tokens: so do we
+        self.provider._pagoefectivo_forget_token()
 
     # === ODOO SIDE === #
 
@@ -80,6 +103,21 @@ class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
         if state == "done":
             tx._set_done()
             tx._post_process()
+        return tx
+
+    def _issued_transaction(self, amount, cip_amount=None, currency=None):
+        """A pending transaction whose CIP the emulator issued, for `cip_amount`
+        (default: the transaction's amount)."""
+        tx = self._transaction(amount, currency, state="pending")
+        cip = self.emulator.create_cip(
+            {
+                "currency": tx.currency_id.name,
+                "amount": "%.2f" % (cip_amount if cip_amount is not None else amount),
+                "transactionCode": tx.reference,
+                "userEmail": "ana@example.com",
+            }
+        )
+        tx.provider_reference = str(cip["cip"])
         return tx
 
     def _statement_lines(self, journal):
@@ -134,7 +172,17 @@ class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
         return reports.settlement_csv(cips, self.commission).encode()
 
     def _import(self, content, filename="liquidacion.csv", profile=None):
-        return self.env["pagoefectivo.import"]._import_file(content, filename, profile)
+        """Accept a file, then run the background job that imports it."""
+        record = self.env["pagoefectivo.import"]._import_file(
+            content, filename, profile
+        )
+        self._process_imports()
+        return record
+
+    def _process_imports(self):
+        """What the scheduled action does: process every file waiting, batch by
+        batch (`_commit_progress` commits nothing in tests)."""
+        self.env["pagoefectivo.import"]._cron_process_imports()
 
     @staticmethod
     def lima(*args):

@@ -258,7 +258,8 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         self.assertFalse(missing.statement_line_id.is_reconciled)
 
     def test_lost_notification_is_confirmed_by_the_import(self):
-        tx = self._transaction(88.0, state="pending")
+        tx = self._issued_transaction(88.0)
+        self.emulator.pay(tx.provider_reference)  # its notification never came
         invoice = tx.invoice_ids
         record = self._import(
             self._settlement([self._cip(tx, self.lima(2026, 3, 12, 19))])
@@ -330,6 +331,7 @@ class TestReconcile(PagoEfectivoReconcileCommon):
             .with_company(other)
             ._import_file(content, "liquidacion.csv")
         )
+        self._process_imports()
         op = record.operation_ids.filtered("cip")
         self.assertEqual(op.company_id, other)
         self.assertEqual(op.journal_id.company_id, other)
@@ -404,6 +406,8 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         record = self.env["pagoefectivo.import"].search(
             [("checksum", "=", good.checksum)]
         )
+        self.assertEqual(record.state, "queued")
+        self._process_imports()
         self.assertEqual(record.matched_count, 2)
         self.assertTrue(self._outstanding(tx).reconciled)
         self.assertEqual(bad.description, "PagoEfectivo: rejected")
@@ -468,9 +472,15 @@ class TestReconcile(PagoEfectivoReconcileCommon):
             {"file": base64.b64encode(content), "filename": "liq.csv"}
         )
         action = wizard.action_import()
-        self.assertIn("Rows imported: 2;", action["params"]["message"])
-        self.assertIn("exceptions: 0.", action["params"]["message"])
-        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn("in the background", action["params"]["message"])
+        record = self.env["pagoefectivo.import"].browse(
+            action["params"]["next"]["res_id"]
+        )
+        self._process_imports()
+        done = record._notification()  # what the user is sent when it is done
+        self.assertIn("Rows imported: 2;", done["message"])
+        self.assertIn("exceptions: 0.", done["message"])
+        self.assertEqual(done["type"], "success")
 
     def test_invoice_is_settled_directly_when_no_payment_can_be_made(self):
         tx = self._transaction(70.0, state="pending")

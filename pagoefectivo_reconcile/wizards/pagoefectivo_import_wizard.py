@@ -23,13 +23,16 @@ class PagoEfectivoImportWizard(models.TransientModel):
             self.filename or self.env._("PagoEfectivo file"),
             self.profile_id,
         )
+        params = (
+            record._notification()
+            if record.state == "done"
+            else {"type": "info", "message": Import._message_for(record)}
+        )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "message": Import._message_for(record),
-                "type": "warning" if record.exception_count else "success",
-                "sticky": bool(record.exception_count),
+                **params,
                 "next": {
                     "type": "ir.actions.act_window",
                     "res_model": "pagoefectivo.import",
