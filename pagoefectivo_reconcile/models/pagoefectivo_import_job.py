@@ -26,7 +26,7 @@ from decimal import Decimal
 
 import psycopg2
 
-from odoo import api, fields, models, modules
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 
@@ -185,13 +185,10 @@ class PagoEfectivoImport(models.Model):
 
     @api.model
     def _commit_import_progress(self, processed=0, remaining=None):
-        """Commit the steps done and report them; the seconds left to this run.
-
-        Never inside a test: there it commits nothing and the time is not up.
-        """
-        if modules.module.current_test:
-            return float("inf")
-        return self.env["ir.cron"]._commit_progress(processed, remaining=remaining)
+        """Commit the steps done and report them; the seconds left to this run."""
+        return self.env["payment.provider"]._pagoefectivo_commit_progress(
+            processed, remaining=remaining
+        )
 
     def _steps_left(self):
         """Rows still to process, and the file's last step."""
