@@ -4,6 +4,7 @@ from . import pagoefectivo_import
 from . import pagoefectivo_operation
 from . import pagoefectivo_operation_matching
 from . import pagoefectivo_operation_booking
+from . import pagoefectivo_operation_commissions
 from . import account_move_line
 from . import account_partial_reconcile
 from . import account_bank_statement_line

@@ -187,13 +187,6 @@ class PagoEfectivoOperation(models.Model):
         (sharing - self)._reconcile()
         return True
 
-    def _undo_commissions(self):
-        lines = self.commission_line_id
-        self.search(Domain("commission_line_id", "in", lines.ids)).write(
-            {"commission_line_id": False}
-        )
-        lines.unlink()
-
     def action_book_deposit(self):
         """Book a deposit held back as a possible double payment, once the
         accountant has seen it arrive in the bank."""
