@@ -123,6 +123,16 @@ class Bench:
             }
         )
         self.method = env.ref("pagoefectivo_payment.payment_method_pagoefectivo")
+        # Its commissions are billed to PagoEfectivo, a supplier set by the user.
+        clearing = env["account.journal"]._pagoefectivo_journal(company, self.currency)
+        clearing.pagoefectivo_supplier_id = env["res.partner"].create(
+            {
+                "name": "PagoEfectivo S.A.C.",
+                "is_company": True,
+                "l10n_latam_identification_type_id": env.ref("l10n_pe.it_RUC").id,
+                "vat": "20555555556",
+            }
+        )
         self.serial = 0
         env.cr.commit()
 

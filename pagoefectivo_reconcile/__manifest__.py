@@ -19,6 +19,8 @@
         "views/pagoefectivo_import_profile_views.xml",
         "views/pagoefectivo_operation_views.xml",
         "views/pagoefectivo_import_views.xml",
+        "views/pagoefectivo_difference_wizard_views.xml",
         "views/pagoefectivo_reconcile_menus.xml",
+        "views/payment_transaction_views.xml",
     ],
 }

@@ -109,12 +109,19 @@ class PaymentProvider(models.Model):
         :return: whether the batch went through; a failure is logged, not raised.
         """
         self.ensure_one()
-        results = self._pagoefectivo_recovery_search(txs, base)
-        if results is None:
-            return False
         try:
             with self.env.cr.savepoint():
-                self._pagoefectivo_apply_search_results(txs, results)
+                by_cip, locked = self._pagoefectivo_search_and_lock(txs, base)
+                self._pagoefectivo_apply_search_results(txs, by_cip, locked)
+        except PagoEfectivoError as error:
+            _logger.warning(
+                "Recovery of %d CIPs of provider %s at %s failed: %s",
+                len(txs),
+                self.id,
+                base,
+                error.args[0],
+            )
+            return False
         except Exception as error:  # noqa: BLE001 - one batch must not stop the run
             _logger.exception(
                 "Recovery of %d CIPs of provider %s at %s failed (%s); they are "
@@ -127,50 +134,54 @@ class PaymentProvider(models.Model):
             return False
         return True
 
-    def _pagoefectivo_recovery_search(self, txs, base):
-        """PagoEfectivo's search results for these CIPs; None (logged) when the
-        search failed. The audit log of its calls is kept either way."""
-        payload = {"data": [{"cip": _as_number(tx.provider_reference)} for tx in txs]}
-        failure = None
-        try:
-            with self.env.cr.savepoint():
-                try:
-                    reply = self._pagoefectivo_request(
-                        "POST", "cips/search", payload, base=base
-                    )
-                except PagoEfectivoError as error:
-                    reply, failure = None, error.args[0]
-        except Exception as error:  # noqa: BLE001 - one batch must not stop the run
-            _logger.exception("Search of %d CIPs at %s failed", len(txs), base)
-            reply, failure = None, str(error)
-        results = reply.get("data") if isinstance(reply, dict) else None
-        if reply is not None and not isinstance(results, list):
-            failure = "the reply has no list of results"
-        if failure:
-            _logger.warning(
-                "Recovery of %d CIPs of provider %s at %s failed: %s",
-                len(txs),
-                self.id,
-                base,
-                failure,
-            )
-            return None
-        return results
+    def _pagoefectivo_search_cips(self, cips, base=None):
+        """{CIP: PagoEfectivo's search result} for these CIPs at `base`
+        (default: the provider's current API base); the CIPs it does not
+        return are missing. The audit log keeps the call either way.
 
-    def _pagoefectivo_apply_search_results(self, txs, results):
-        """Apply the search results to the transactions this job can lock now;
-        the others are being processed (a webhook) and are left to it."""
-        locked = self._pagoefectivo_lock_for_recovery(txs)
+        :raise PagoEfectivoError: when the search fails or its reply has no
+            list of results
+        """
+        self.ensure_one()
+        payload = {"data": [{"cip": _as_number(cip)} for cip in cips]}
+        reply = self._pagoefectivo_request("POST", "cips/search", payload, base=base)
+        results = reply.get("data") if isinstance(reply, dict) else None
+        if not isinstance(results, list):
+            raise PagoEfectivoError(
+                self.env._("PagoEfectivo's search reply has no list of results.")
+            )
+        by_cip = {}
+        for result in results:
+            if isinstance(result, dict):
+                by_cip.setdefault(str(result.get("cip")), result)
+        return by_cip
+
+    def _pagoefectivo_search_and_lock(self, txs, base=None, cips=None):
+        """Search the CIPs of `txs` at `base` (or `cips`, those a file pairs
+        them with), then lock the transactions no one else holds.
+
+        Whoever applies a search result (this recovery job, a file's
+        confirmation in pagoefectivo_reconcile) applies it to the locked ones
+        only: a webhook or another job processing one holds its row, and it is
+        left to them, so that a payment is never applied twice.
+
+        :return: ({CIP: search result}, the locked transactions, read afresh)
+        :raise PagoEfectivoError: see `_pagoefectivo_search_cips`
+        """
+        by_cip = self._pagoefectivo_search_cips(
+            cips or txs.mapped("provider_reference"), base
+        )
+        return by_cip, self._pagoefectivo_lock_for_recovery(txs)
+
+    def _pagoefectivo_apply_search_results(self, txs, by_cip, locked):
+        """Apply the search results to the `locked` transactions of `txs`; the
+        others are being processed (a webhook) and are left to it."""
         if busy := txs - locked:
             _logger.info(
                 "Recovery skipped %s: being processed right now, searched again "
                 "next run.",
                 ", ".join(busy.mapped("reference")),
             )
-        by_cip = {}
-        for result in results:
-            if isinstance(result, dict):
-                by_cip.setdefault(str(result.get("cip")), result)
         for tx in locked:
             result = by_cip.get(tx.provider_reference)
             if result is None:

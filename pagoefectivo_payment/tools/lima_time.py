@@ -97,6 +97,15 @@ def lima_date(utc_naive):
     return _as_lima(utc_naive).date()
 
 
+def lima_day_start(day):
+    """Naive UTC of midnight in Lima at the start of `day` (a date)."""
+    return (
+        datetime(day.year, day.month, day.day, tzinfo=LIMA)
+        .astimezone(timezone.utc)
+        .replace(tzinfo=None)
+    )
+
+
 def format_lima(utc_naive, fmt="%d/%m/%Y %H:%M"):
     """A naive UTC datetime shown in Lima time, for customers."""
     return _as_lima(utc_naive).strftime(fmt)

@@ -33,16 +33,11 @@ class AccountJournal(models.Model):
         check_company=True,
         help="Where deposits to your bank go until the bank statement matches them.",
     )
-    pagoefectivo_writeoff_account_id = fields.Many2one(
-        "account.account",
-        string="Difference Account",
-        check_company=True,
-        help="Small differences between a paid CIP and its payment go here.",
-    )
     pagoefectivo_tolerance = fields.Monetary(
         string="Difference Tolerance",
         currency_field="pagoefectivo_currency_id",
-        help="Differences up to this amount are written off automatically.",
+        help="Differences up to this amount are written off automatically; "
+        "writing off more needs the Accounting Administrator and a reason.",
     )
     pagoefectivo_currency_id = fields.Many2one(
         "res.currency",
@@ -139,10 +134,7 @@ class AccountJournal(models.Model):
                     and not purchase_tax.price_include
                     else False,
                     "pagoefectivo_transfer_account_id": company.transfer_account_id.id,
-                    "pagoefectivo_writeoff_account_id": (
-                        company.default_cash_difference_expense_account_id
-                        or company.expense_account_id
-                    ).id,
+                    **self._pagoefectivo_difference_defaults(company),
                 }
             )
             .sudo(False)
@@ -155,7 +147,8 @@ class AccountJournal(models.Model):
                 for name in (
                     "pagoefectivo_commission_account_id",
                     "pagoefectivo_transfer_account_id",
-                    "pagoefectivo_writeoff_account_id",
+                    "pagoefectivo_gain_account_id",
+                    "pagoefectivo_loss_account_id",
                 )
                 if not journal[name]
             ]

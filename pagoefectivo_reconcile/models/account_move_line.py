@@ -1,8 +1,18 @@
-from odoo import models
+from odoo import fields, models
 
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
+
+    pagoefectivo_operation_id = fields.Many2one(
+        "pagoefectivo.operation",
+        string="PagoEfectivo Operation",
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
+        help="The operation this item books alone (a write-off, a receipt); "
+        "items that settle several operations' payments at once have none.",
+    )
 
     def action_pagoefectivo_accept(self):
         """Accept this candidate for the PagoEfectivo operation in context."""

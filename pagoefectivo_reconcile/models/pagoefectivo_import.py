@@ -27,6 +27,7 @@ class PagoEfectivoImport(models.Model):
     """One imported PagoEfectivo file."""
 
     _name = "pagoefectivo.import"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "PagoEfectivo File Import"
     _order = "id desc"
 
@@ -209,9 +210,11 @@ class PagoEfectivoImport(models.Model):
             keys.append(key)
         return keys
 
-    def _known_operations(self, rows, journals):
-        """{(journal id, row key): operation} of these rows that other files
-        imported, with the fields the import reads, a few queries per batch."""
+    def _known_rows(self, rows, journals):
+        """[(operation, first settlement)] per row: the operation another file
+        imported for it (empty when none), and whether this file, a
+        settlement, is the first to report that paid CIP (it then links it).
+        A few queries per batch."""
         Operation = self.env["pagoefectivo.operation"]
         keys = list({self._row_key(row) for row in rows})
         found = {}
@@ -223,7 +226,13 @@ class PagoEfectivoImport(models.Model):
                 ["journal_id", "unique_key", "settlement_id"],
             ):
                 found[op.journal_id.id, op.unique_key] = op
-        return found
+        settlement = self.file_kind == SETTLEMENT
+        known = []
+        for row in rows:
+            op = found.get((journals[row.currency].id, self._row_key(row)), Operation)
+            first = settlement and row.kind == PAYMENT and op and not op.settlement_id
+            known.append((op, bool(first)))
+        return known
 
     def _create_operations(self, rows, keys):
         """Store a batch of the file's rows (`keys`: their `_row_keys`).
@@ -240,18 +249,12 @@ class PagoEfectivoImport(models.Model):
         self.ensure_one()
         Operation = self.env["pagoefectivo.operation"]
         journals = self._journals_for(rows)
-        known = self._known_operations(rows, journals)
+        known = self._known_rows(rows, journals)
         vals_list, settle = [], defaultdict(list)
-        for row, key in zip(rows, keys, strict=True):
-            journal = journals[row.currency]
-            op = known.get((journal.id, self._row_key(row)))
+        for row, key, (op, first) in zip(rows, keys, known, strict=True):
             if not op:
-                vals_list.append(self._operation_vals(row, journal, key))
-            elif (
-                self.file_kind == SETTLEMENT
-                and row.kind == PAYMENT
-                and not op.settlement_id
-            ):
+                vals_list.append(self._operation_vals(row, journals[row.currency], key))
+            elif first:
                 settle[row.commission, row.igv].append(op.id)
         created = Operation.create(vals_list)
         settled_ids = []
@@ -275,12 +278,12 @@ class PagoEfectivoImport(models.Model):
         if self.file_kind != SETTLEMENT:
             return self.env["pagoefectivo.operation"]
         payments = [row for row in rows if row.kind == PAYMENT]
-        known = self._known_operations(payments, self._journals_for(payments))
+        known = self._known_rows(payments, self._journals_for(payments))
         return self.env["pagoefectivo.operation"].union(
             *(
                 op
-                for op in known.values()
-                if op.settlement_id and op.settlement_id != self
+                for op, first in known
+                if op and not first and op.settlement_id != self
             )
         )
 
@@ -323,6 +326,7 @@ class PagoEfectivoImport(models.Model):
 
     def action_reconcile(self):
         self._check_not_processing()
+        self._operations().check_access("write")  # before booking anything
         self._operations()._reconcile()
         return True
 
@@ -330,7 +334,8 @@ class PagoEfectivoImport(models.Model):
         """Undo everything the file booked, commissions included."""
         self._check_not_processing()
         operations = self._operations()
-        operations.action_undo()
+        operations.check_access("write")  # before reversing anything
+        operations._undo(keep_waiting=False)
         operations._undo_commissions()
         return True
 

@@ -1,11 +1,16 @@
 import logging
 
+import psycopg2
+
 from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools.mail import email_normalize
 
 _logger = logging.getLogger(__name__)
 
+# The attachments of the clearing journals the cron imports.
+IMPORTED_EXTENSIONS = (".csv", ".xlsx")
 REJECTED_MARK = "PagoEfectivo: rejected"
 UNTRUSTED_MARK = "PagoEfectivo: sender not allowed"
 
@@ -19,7 +24,9 @@ class PagoEfectivoImport(models.Model):
 
         A file that came by email is imported only when its sender is one of
         the journal's allowed senders; any other is kept on the journal, marked
-        and not imported, with a note naming its sender.
+        and not imported, with a note naming its sender. A file that cannot be
+        imported, whatever the reason, is marked and noted the same way, and
+        the next files are imported all the same.
         """
         journals = (
             self.env["account.journal"]
@@ -34,9 +41,9 @@ class PagoEfectivoImport(models.Model):
             .search(
                 Domain("res_model", "=", "account.journal")
                 & Domain("res_id", "in", journals.ids)
-                & (
-                    Domain("name", "=ilike", "%.csv")
-                    | Domain("name", "=ilike", "%.xlsx")
+                & Domain.OR(
+                    Domain("name", "=ilike", "%" + extension)
+                    for extension in IMPORTED_EXTENSIONS
                 )
                 & (
                     Domain("description", "=", False)
@@ -54,28 +61,36 @@ class PagoEfectivoImport(models.Model):
             journal = journals.browse(attachment.res_id)
             source_vals = self._source_of(attachment, messages.get(attachment.id))
             sender = source_vals.get("source_detail")
+            # Notes and errors in the company's language: the job has none.
+            importer = self.with_company(journal.company_id).with_context(
+                lang=journal.company_id.partner_id.lang
+            )
             if source_vals["source"] == "email" and not (
                 journal._pagoefectivo_sender_allowed(sender)
             ):
-                self._keep_from_unknown_sender(attachment, journal, sender)
+                importer._keep_from_unknown_sender(attachment, journal, sender)
                 continue
-            importer = self.with_company(journal.company_id)
             try:
                 with self.env.cr.savepoint():
                     record = importer._import_file(
                         attachment.raw, attachment.name, source_vals=source_vals
                     )
                 journal.message_post(body=importer._message_for(record))
-            except UserError as error:
-                _logger.warning(
-                    "PagoEfectivo file %s rejected: %s", attachment.name, error
-                )
+            except psycopg2.OperationalError:
+                raise  # a database conflict: the whole run is tried again
+            except Exception as error:  # noqa: BLE001 - one bad file must not stop the others
+                if isinstance(error, UserError):
+                    _logger.warning(
+                        "PagoEfectivo file %s rejected: %s", attachment.name, error
+                    )
+                else:
+                    _logger.exception("PagoEfectivo file %s failed", attachment.name)
                 attachment.description = REJECTED_MARK
                 journal.message_post(
-                    body=self.env._(
+                    body=importer.env._(
                         "%(file)s was not imported: %(error)s",
                         file=attachment.name,
-                        error=str(error),
+                        error=str(error) or type(error).__name__,
                     )
                 )
             done.add(attachment.checksum)
@@ -105,29 +120,87 @@ class PagoEfectivoImport(models.Model):
                 or message.author_id.email_formatted
                 or "",
                 "imported_by": False,
+                "source_journal_id": attachment.res_id,
             }
         return {
             "source": "upload",
             "source_detail": False,
             "imported_by": (message or attachment).create_uid.id,
+            "source_journal_id": attachment.res_id,
         }
 
     @api.model
-    def _keep_from_unknown_sender(self, attachment, journal, sender):
-        """Keep a file emailed by someone the journal does not list, unimported."""
+    def _keep_from_unknown_sender(self, attachment, journal, sender, envelope=None):
+        """Keep a file emailed by someone the journal does not list, unimported:
+        its sender, or the envelope sender (`envelope`) of an email whose From
+        says another address."""
         _logger.warning(
-            "PagoEfectivo file %s from %s not imported: sender not allowed on %s",
+            "PagoEfectivo file %s from %s (envelope %s) not imported: sender not "
+            "allowed on %s",
             attachment.name,
             sender,
+            envelope,
             journal.display_name,
         )
         attachment.description = UNTRUSTED_MARK
-        journal.message_post(
-            body=self.env._(
+        if envelope is None:
+            note = self.env._(
                 "%(file)s was not imported: its sender, %(sender)s, is not one of "
                 "this journal's allowed senders. The file is kept here; if it is "
                 "genuine, import it with Import File.",
                 file=attachment.name,
                 sender=sender or self.env._("unknown"),
             )
+        else:
+            note = self.env._(
+                "%(file)s was not imported: its email says it is from %(sender)s, "
+                "but it was sent from %(envelope)s (its envelope sender, "
+                "Return-Path), which is not one of this journal's allowed "
+                "senders. The file is kept here; if it is genuine, import it "
+                "with Import File.",
+                file=attachment.name,
+                sender=sender or self.env._("unknown"),
+                envelope=envelope or self.env._("an empty address"),
+            )
+        journal.message_post(body=note)
+
+    @api.model
+    def _check_envelope_sender(self, message_id, sender, envelope, journal_ids):
+        """Keep the files of an email just received by clearing journals
+        unimported when its envelope sender (`envelope`, its Return-Path) is
+        neither its From address (`sender`) nor an allowed sender of the
+        journal: a From header alone is easy to forge."""
+        envelope_email = email_normalize(envelope)
+        if envelope_email and envelope_email == email_normalize(sender or ""):
+            return
+        journals = (
+            self.env["account.journal"]
+            .sudo()
+            .browse(journal_ids)
+            .filtered(
+                lambda journal: (
+                    journal.pagoefectivo_clearing
+                    and not journal._pagoefectivo_sender_allowed(envelope)
+                )
+            )
         )
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                Domain("message_id", "=", message_id)
+                & Domain("model", "=", "account.journal")
+                & Domain("res_id", "in", journals.ids)
+            )
+        )
+        for message in messages:
+            journal = journals.browse(message.res_id)
+            company = journal.company_id
+            keeper = self.with_company(company).with_context(
+                lang=company.partner_id.lang
+            )
+            for attachment in message.attachment_ids:
+                if attachment.name.lower().endswith(IMPORTED_EXTENSIONS):
+                    keeper._keep_from_unknown_sender(
+                        attachment, journal, sender, envelope_email or envelope
+                    )

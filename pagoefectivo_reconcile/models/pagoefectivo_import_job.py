@@ -148,18 +148,7 @@ class PagoEfectivoImport(models.Model):
         """Whether every row is already imported, and linked to a settlement
         when this file is one: then there is nothing to do (a file imported
         again)."""
-        known = self._known_operations(rows, journals)
-        for row in rows:
-            op = known.get((journals[row.currency].id, self._row_key(row)))
-            if not op:
-                return False
-            if (
-                self.file_kind == SETTLEMENT
-                and row.kind == PAYMENT
-                and not op.settlement_id
-            ):
-                return False
-        return True
+        return all(op and not first for op, first in self._known_rows(rows, journals))
 
     def _trigger_job(self):
         self.env.ref("pagoefectivo_reconcile.cron_process_imports").sudo()._trigger()
@@ -196,22 +185,26 @@ class PagoEfectivoImport(models.Model):
         return self.row_count - self.rows_done + 1
 
     def _process_step(self):
-        """Run the file's next step, all or nothing, as the user who imported it.
+        """Run the file's next step, all or nothing, as the user who imported it
+        and in their language (the job itself has none): what it writes for
+        people to read, exception notes included, is in it.
 
         A step that fails is rolled back and stops the file (*Stopped*, with
-        the error); the steps before stay done. Database conflicts are raised:
-        the job's transaction is rolled back and the step tried again later.
+        the error, a note and an activity for whoever must resume it); the
+        steps before stay done. Database conflicts are raised: the job's
+        transaction is rolled back and the step tried again later.
 
         :return: the steps done (for the job's progress)
         """
         self.ensure_one()
+        lang = self._importer_lang()
         # mail_notrack: the payments a batch settles would each log their
         # change of status in their chatter, a third of a batch's time; the
         # operations and their statement lines already say what was settled.
         worker = (
             self.with_user(self.create_uid)
             .with_company(self.company_id)
-            .with_context(active_test=True, mail_notrack=True)
+            .with_context(active_test=True, mail_notrack=True, lang=lang)
         )
         steps = self._steps_left()
         try:
@@ -233,7 +226,7 @@ class PagoEfectivoImport(models.Model):
                 else repr(error)
             )
             self.write({"state": "failed", "job_error": message})
-            self._notify_importer()
+            self.with_context(lang=lang)._report_stop()
             return steps
 
     def _run_step(self):
@@ -336,5 +329,19 @@ class PagoEfectivoImport(models.Model):
     def _notify_importer(self):
         """Tell the user who imported the file (on any open tab) how it ended."""
         self.ensure_one()
-        if self.create_uid:
-            self.create_uid._bus_send("simple_notification", self._notification())
+        if self.imported_by:
+            self.imported_by._bus_send("simple_notification", self._notification())
+
+    def _report_stop(self):
+        """What stays of a stopped file beyond the notification: a note on it
+        and an activity for whoever must fix the cause and resume it."""
+        self.ensure_one()
+        message = self._progress_message()
+        self.message_post(body=message, subtype_xmlid="mail.mt_note")
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("PagoEfectivo import stopped"),
+            note=message,
+            user_id=self._responsible_user().id,
+        )
+        self._notify_importer()

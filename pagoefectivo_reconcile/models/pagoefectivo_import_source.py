@@ -31,3 +31,29 @@ class PagoEfectivoImport(models.Model):
         readonly=True,
         help="The sender of a file that came by email, as the email gave it.",
     )
+    source_journal_id = fields.Many2one(
+        "account.journal",
+        string="Attached To",
+        readonly=True,
+        help="The clearing journal a file attached or emailed to a journal came to.",
+    )
+
+    def _importer_lang(self):
+        """The language of whoever brought the file: the user's, else (an
+        email) the company's."""
+        self.ensure_one()
+        return (self.imported_by.partner_id or self.company_id.partner_id).lang
+
+    def _responsible_user(self):
+        """Who must act on the file: the user who brought it; for an email,
+        a follower of its journal, else an accounting administrator; one who
+        may read the file."""
+        self.ensure_one()
+        candidates = (
+            self.imported_by
+            | self.source_journal_id.message_partner_ids.user_ids
+            | self.env.ref("account.group_account_manager").user_ids
+        )
+        return candidates.filtered(
+            lambda user: not user.share and self.with_user(user).has_access("read")
+        )[:1] or self.env.ref("base.user_admin")

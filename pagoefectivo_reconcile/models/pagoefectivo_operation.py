@@ -1,7 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Domain
-from odoo.tools.misc import format_amount
 
 from ..tools.report_rows import DEPOSIT, PAYMENT, REFUND
 from .reconcile_outcome import Outcome
@@ -139,7 +137,8 @@ class PagoEfectivoOperation(models.Model):
         return True
 
     def action_accept_candidate(self):
-        """Settle the operation with its only candidate (or the one in context)."""
+        """Settle the operation with its only candidate (or the one in context);
+        when their amounts differ, a wizard asks what to do with the rest."""
         self.ensure_one()
         line = (
             self.env["account.move.line"].browse(
@@ -153,39 +152,18 @@ class PagoEfectivoOperation(models.Model):
             or line not in self.candidate_line_ids
         ):
             raise UserError(self.env._("Choose one of the operation's candidates."))
-        self._settle_by_hand(line)
+        if not self.currency_id.is_zero(self._difference_with(line)):
+            return self._difference_wizard(line)
+        self._settle_difference(line)
         return True
 
     def action_write_off(self):
-        for op in self:
-            if op.state != "exception":
-                raise UserError(self.env._("Only exceptions can be written off."))
-        self._settle_by_hand(self.env["account.move.line"])
-        return True
-
-    def action_undo(self):
-        """Undo the reconciliation of these operations only.
-
-        Operations booked on the same statement line (a day's paid CIPs) are
-        booked again without them, so they stay reconciled.
-        """
-        lines = self.statement_line_id
-        sharing = self.search(Domain("statement_line_id", "in", lines.ids))
-        lines.line_ids.remove_move_reconcile()
-        (sharing | self).write(
-            {
-                "state": "to_match",
-                "reason": False,
-                "note": False,
-                "statement_line_id": False,
-                "writeoff_amount": 0.0,
-                "manual": False,
-                "candidate_line_ids": [fields.Command.clear()],
-            }
-        )
-        lines.unlink()
-        (sharing - self)._reconcile()
-        return True
+        """Ask why, then write off the whole operation."""
+        self.ensure_one()
+        if self.state != "exception":
+            raise UserError(self.env._("Only exceptions can be written off."))
+        self._check_write_off(self.amount)
+        return self._difference_wizard(self.env["account.move.line"])
 
     def action_book_deposit(self):
         """Book a deposit held back as a possible double payment, once the
@@ -197,30 +175,6 @@ class PagoEfectivoOperation(models.Model):
         note = self.env._("Booked by %(user)s", user=self.env.user.name)
         self._book({op: Outcome(account=transfer, writeoff_reason=note) for op in self})
         return True
-
-    def _flag_deposits_overlapping(self, resettled):
-        """Hold back the new deposits of a settlement that lists paid CIPs an
-        earlier settlement paid out: the deposit may pay them twice."""
-        for deposit in self.filtered(lambda op: op.kind == DEPOSIT):
-            ops = resettled.filtered(
-                lambda op, d=deposit: op.journal_id == d.journal_id
-            )
-            if not ops:
-                continue
-            net = deposit.currency_id.round(
-                sum(ops.mapped("amount"))
-                - sum(ops.mapped("commission"))
-                - sum(ops.mapped("igv"))
-            )
-            deposit.overlap = self.env._(
-                "%(count)s paid CIPs of this settlement (%(net)s net) were already "
-                "paid out by %(files)s (CIPs %(cips)s). Check that the bank received "
-                "this deposit before booking it.",
-                count=len(ops),
-                net=format_amount(self.env, net, deposit.currency_id),
-                files=", ".join(ops.settlement_id.mapped("name")),
-                cips=", ".join(ops[:10].mapped("cip")),
-            )
 
     def action_open_document(self):
         """The order (or invoice) the paid CIP was for."""

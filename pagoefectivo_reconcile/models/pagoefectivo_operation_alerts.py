@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.fields import Domain
 
-from odoo.addons.pagoefectivo_payment.tools.lima_time import lima_date
+from odoo.addons.pagoefectivo_payment.tools.lima_time import lima_date, lima_day_start
 
 from ..tools.business_days import business_days_before, lookback, peru_holidays
 from ..tools.report_rows import PAYMENT, REFUND
@@ -20,7 +20,25 @@ class PagoEfectivoOperation(models.Model):
         )
         for journal in journals:
             self._flag_unsettled(journal, today)
+            self._flag_unreported(journal, today)
             self._check_refund_rate(journal, today)
+
+    def write(self, vals):
+        if vals.get("settlement_id"):
+            vals = {**vals, "overdue": False}  # a settlement reported it at last
+        if vals.get("transaction_id"):
+            self.env["payment.transaction"].browse(vals["transaction_id"]).filtered(
+                "pagoefectivo_unreported"
+            ).pagoefectivo_unreported = False
+        return super().write(vals)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        operations = super().create(vals_list)
+        operations.transaction_id.filtered(
+            "pagoefectivo_unreported"
+        ).pagoefectivo_unreported = False
+        return operations
 
     @api.model
     def _closed_days(self, company, first, last):
@@ -66,6 +84,46 @@ class PagoEfectivoOperation(models.Model):
                 journal=journal.name,
                 days=journal.pagoefectivo_settle_days,
                 cips=", ".join(late[:20].mapped("cip")),
+            ),
+        )
+
+    def _flag_unreported(self, journal, today):
+        """Transactions Odoo confirmed that no file has listed after the
+        journal's delay: the files must account for every payment, not only
+        the files account for themselves."""
+        days = journal.pagoefectivo_settle_days
+        closed = self._closed_days(journal.company_id, today - lookback(days), today)
+        limit = business_days_before(today, days, closed)
+        Transaction = self.env["payment.transaction"]
+        Transaction.search(
+            Domain("pagoefectivo_unreported", "=", True)
+            & Domain("pagoefectivo_operation_ids", "!=", False)
+        ).pagoefectivo_unreported = False
+        unreported = Transaction.search(
+            Domain("provider_code", "=", "pagoefectivo")
+            & Domain("state", "=", "done")
+            & Domain("company_id", "=", journal.company_id.id)
+            & Domain("currency_id", "=", journal.pagoefectivo_currency_id.id)
+            & Domain("pagoefectivo_unreported", "=", False)
+            & Domain("pagoefectivo_operation_ids", "=", False)
+            & Domain("last_state_change", ">=", journal.create_date)
+            & Domain("last_state_change", "<", lima_day_start(limit))
+        )
+        if not unreported:
+            return
+        unreported.pagoefectivo_unreported = True
+        self._alert(
+            journal,
+            self.env._("PagoEfectivo: paid transactions in no file"),
+            self.env._(
+                "%(count)s PagoEfectivo transactions confirmed in Odoo are in no "
+                "report or settlement of %(journal)s after %(days)s business days "
+                "(%(references)s). Ask PagoEfectivo for them, or check that the "
+                "files were imported.",
+                count=len(unreported),
+                journal=journal.name,
+                days=days,
+                references=", ".join(unreported[:20].mapped("reference")),
             ),
         )
 

@@ -1,6 +1,8 @@
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
 from odoo.tools import split_every
 
@@ -49,6 +51,13 @@ class PagoEfectivoOperation(models.Model):
 
     _inherit = "pagoefectivo.operation"
 
+    booked_date = fields.Date(
+        related="statement_line_id.date",
+        string="Booked On",
+        help="The date of its entry: the Lima date, or the first open day when "
+        "that date was locked.",
+    )
+
     def _reconcile(self, commissions=True):
         """Match and book these operations; `commissions`: book their
         settlements' commissions too (a file imported in batches books them
@@ -86,16 +95,27 @@ class PagoEfectivoOperation(models.Model):
             & (Domain("state", "=", "exception") | Domain("manual", "=", True))
         )._follow_statement_lines()
 
-    def _settle_by_hand(self, lines):
-        """Book exceptions against `lines` (none: a write-off) in the user's name."""
-        reason = self.env._("Settled by %(user)s", user=self.env.user.name)
+    def _settle_by_hand(self, lines, reason="", partial=False):
+        """Book exceptions against `lines` (none: a write-off) in the user's
+        name, with the user's `reason`; `partial`: settle `lines` for the
+        operations' amounts only, leaving the rest of them open."""
+        label = (
+            self.env._(
+                "Written off by %(user)s: %(reason)s",
+                user=self.env.user.name,
+                reason=reason,
+            )
+            if reason
+            else self.env._("Settled by %(user)s", user=self.env.user.name)
+        )
         self._book(
             {
                 op: Outcome(
                     targets=lines,
                     transaction=op.transaction_id,
                     partner=op.partner_id or lines.partner_id[:1],
-                    writeoff_reason=reason,
+                    writeoff_reason=label,
+                    partial=partial,
                 )
                 for op in self
             }
@@ -104,13 +124,16 @@ class PagoEfectivoOperation(models.Model):
     # === BOOKING === #
 
     def _book(self, outcomes):
-        """Create the statement lines of {operation: Outcome} and reconcile."""
+        """Create the statement lines of {operation: Outcome} and reconcile.
+
+        An exception waits on a statement line of its own (suspense account);
+        when it matches, that line is reconciled in place, as the
+        reconciliation screens do, never deleted. A row PagoEfectivo did not
+        confirm gets no statement line: nothing says its money exists.
+        """
         matched = self.browse(
             [op.id for op, outcome in outcomes.items() if outcome.matched]
         )
-        stale = matched.statement_line_id
-        stale.line_ids.remove_move_reconcile()
-        stale.unlink()
         entries = matched._matched_entries(outcomes)
         exceptions = self.browse(
             [op.id for op, outcome in outcomes.items() if not outcome.matched]
@@ -118,11 +141,12 @@ class PagoEfectivoOperation(models.Model):
         entries += [
             op._exception_entry(outcomes[op])
             for op in exceptions
-            if not op.statement_line_id
+            if not op.statement_line_id and outcomes[op].reason != "unverified"
         ]
-        st_lines = self._create_statement_lines(entries)
-        for entry, st_line in zip(entries, st_lines, strict=True):
-            entry["ops"].statement_line_id = st_line
+        self._create_statement_lines(entries)
+        for entry in entries:
+            if entry["ops"].statement_line_id != entry["st_line"]:
+                entry["ops"].statement_line_id = entry["st_line"]
         matched.filtered("candidate_line_ids").candidate_line_ids = [Command.clear()]
         matched.write({"state": "reconciled", "reason": False, "note": False})
         for op in matched:
@@ -156,21 +180,26 @@ class PagoEfectivoOperation(models.Model):
             self.write(changed)
 
     def _matched_entries(self, outcomes):
-        """Entries of matched operations: payments grouped by day, the rest one each."""
+        """Entries of matched operations: payments grouped by day, the rest one
+        each, and one each on the line an exception was waiting on."""
         entries = []
         payments = defaultdict(list)
         for op in self:
-            if op.kind == PAYMENT:
+            if op.statement_line_id:
+                entry = op._entry(op._own_counterparts(outcomes[op]))
+                entry["st_line"] = op.statement_line_id
+                entries.append(entry)
+            elif op.kind == PAYMENT:
                 payments[op.local_date].append(op.id)
             else:
-                entries.append(op._entry(op._counterparts(outcomes[op])))
+                entries.append(op._entry(op._own_counterparts(outcomes[op])))
         for day, day_ids in sorted(payments.items()):
             size = max(self.journal_id.pagoefectivo_batch_size, 1)
             for ids in split_every(size, day_ids):
                 ops = self.browse(ids)
                 counterparts = []
                 for op in ops:
-                    counterparts += op._counterparts(outcomes[op])
+                    counterparts += op._own_counterparts(outcomes[op])
                 ref = self.env._(
                     "PagoEfectivo: %(count)s paid CIPs of %(day)s",
                     count=len(ops),
@@ -179,30 +208,47 @@ class PagoEfectivoOperation(models.Model):
                 entries.append(ops._entry(_merge(counterparts, ref), ref=ref))
         return entries
 
+    def _own_counterparts(self, outcome):
+        """`_counterparts`, the items that settle nothing marked as this
+        operation's: an undo of it alone reverses them with its share."""
+        items = self._counterparts(outcome)
+        for item in items:
+            if not item.get("target"):
+                item["extra"] = {
+                    **item.get("extra", {}),
+                    "pagoefectivo_operation_id": self.id,
+                }
+        return items
+
     def _counterparts(self, outcome):
         """Journal items balancing this operation's amount on the clearing account."""
         self.ensure_one()
         currency = self.currency_id
         name = self._label()
         partner = outcome.partner.commercial_partner_id if outcome.partner else None
+        amount = self._amount_to_book()
         if outcome.account:
-            return [{"account": outcome.account, "amount": -self.amount, "name": name}]
+            return [{"account": outcome.account, "amount": -amount, "name": name}]
         items = [
             {
                 "account": line.account_id,
-                "amount": -line.amount_residual_currency,
+                "amount": -amount
+                if outcome.partial
+                else -line.amount_residual_currency,
                 "partner": line.partner_id,
                 "name": name,
                 "target": line,
             }
             for line in outcome.targets or []
         ]
-        left = currency.round(-self.amount - sum(item["amount"] for item in items))
+        left = currency.round(-amount - sum(item["amount"] for item in items))
         if not currency.is_zero(left):
             self.writeoff_amount = -left
             items.append(
                 {
-                    "account": self.journal_id.pagoefectivo_writeoff_account_id,
+                    "account": self.journal_id._pagoefectivo_account(
+                        self._difference_field(left, outcome.targets)
+                    ),
                     "amount": left,
                     "partner": partner,
                     "name": outcome.writeoff_reason or name,
@@ -228,31 +274,98 @@ class PagoEfectivoOperation(models.Model):
         }
 
     def _exception_entry(self, outcome):
-        entry = self._entry(None)
+        entry = self._entry(self._held_split())
         entry["partner"] = outcome.partner
         entry["ref"] = "%s: %s" % (self._label(), outcome.note)
         return entry
 
     def _create_statement_lines(self, entries):
-        vals_list = [self._statement_line_vals(entry) for entry in entries]
-        st_lines = (
-            self.env["account.bank.statement.line"]
-            .with_context(skip_invoice_sync=True)
-            .create(vals_list)
+        """Statement lines of `entries`, in order, their items reconciled with
+        their targets. An entry with a "st_line" (a line waiting on the
+        suspense account) gets its counterparts on that line instead; new
+        lines dated in a locked period go to the first open day.
+
+        :return: account.bank.statement.line, one per entry; also set as
+            entry["st_line"]
+        """
+        StatementLine = self.env["account.bank.statement.line"]
+        waiting = [entry for entry in entries if entry.get("st_line")]
+        new = [entry for entry in entries if not entry.get("st_line")]
+        open_dates = {}
+        for entry in new:
+            key = (entry["journal"], entry["date"])
+            if key not in open_dates:
+                open_dates[key] = self._open_date(*key)
+            entry["date"] = open_dates[key]
+        created = StatementLine.with_context(skip_invoice_sync=True).create(
+            [self._statement_line_vals(entry) for entry in new]
         )
         plan = []
-        for entry, st_line in zip(entries, st_lines, strict=True):
-            if not entry["counterparts"]:
-                continue
-            created = st_line.move_id.line_ids.sorted("id")[1:]
-            plan += [
-                created[index] | item["target"]
-                for index, item in enumerate(entry["counterparts"])
-                if item.get("target")
-            ]
+        for entry, st_line in zip(new, created, strict=True):
+            entry["st_line"] = st_line
+            if entry["counterparts"]:
+                plan += self._reconcile_pairs(
+                    entry, st_line.move_id.line_ids.sorted("id")[1:]
+                )
+        for entry in waiting:
+            plan += self._reconcile_pairs(entry, self._fill_waiting_line(entry))
         if plan:
             self.env["account.move.line"]._reconcile_plan(plan)
-        return st_lines
+        return StatementLine.browse([entry["st_line"].id for entry in entries])
+
+    @staticmethod
+    def _reconcile_pairs(entry, lines):
+        return [
+            lines[index] | item["target"]
+            for index, item in enumerate(entry["counterparts"])
+            if item.get("target")
+        ]
+
+    def _fill_waiting_line(self, entry):
+        """Put the counterparts of `entry` on the statement line it was
+        waiting on, in place of its suspense item, as Odoo's reconciliation
+        of a statement line does (the entry and its number stay; the
+        suspense item was a placeholder); return the new items."""
+        st_line = entry["st_line"]
+        self._check_open(st_line)
+        _liquidity, suspense, _others = st_line._seek_for_lines()
+        lines = self._counterpart_line_vals(entry)
+        # The new items replace the suspense one exactly: the last takes the cents.
+        lines[-1]["balance"] -= st_line.company_currency_id.round(
+            sum(line["balance"] for line in lines) - sum(suspense.mapped("balance"))
+        )
+        before = max(st_line.move_id.line_ids.ids)
+        st_line.move_id.with_context(
+            force_delete=True, skip_readonly_check=True, skip_invoice_sync=True
+        ).write(
+            {
+                "line_ids": [Command.unlink(line.id) for line in suspense]
+                + [Command.create(line) for line in lines]
+            }
+        )
+        return st_line.move_id.line_ids.filtered(lambda ln: ln.id > before).sorted("id")
+
+    def _check_open(self, st_line):
+        locks = st_line.company_id._get_violated_lock_dates(
+            st_line.date, False, st_line.journal_id
+        )
+        if locks:
+            raise UserError(
+                self.env._(
+                    "The statement line %(line)s of %(date)s is in a locked period "
+                    "(%(locks)s): reconcile it by hand with an entry in an open "
+                    "period.",
+                    line=st_line.payment_ref,
+                    date=fields.Date.to_string(st_line.date),
+                    locks=self.env["res.company"]._format_lock_dates(locks),
+                )
+            )
+
+    @api.model
+    def _open_date(self, journal, day):
+        """`day`, or the first day after the lock dates that close it."""
+        locks = journal.company_id._get_violated_lock_dates(day, False, journal)
+        return locks[-1][0] + timedelta(days=1) if locks else day
 
     def _statement_line_vals(self, entry):
         journal = entry["journal"]
@@ -262,9 +375,26 @@ class PagoEfectivoOperation(models.Model):
             "payment_ref": entry["ref"],
             "amount": entry["amount"],
             "partner_id": entry["partner"].id if entry["partner"] else False,
+            **entry.get("extra", {}),
         }
         if entry["counterparts"] is None:
             return vals
+        lines = self._counterpart_line_vals(entry)
+        liquidity = {
+            "name": entry["ref"],
+            "account_id": journal.default_account_id.id,
+            "partner_id": vals["partner_id"],
+            "currency_id": journal.pagoefectivo_currency_id.id,
+            "amount_currency": entry["amount"],
+            "balance": -sum(line["balance"] for line in lines),
+        }
+        vals["line_ids"] = [Command.create(line) for line in [liquidity, *lines]]
+        return vals
+
+    def _counterpart_line_vals(self, entry):
+        """Journal items of entry["counterparts"]: an item's "balance", when
+        given, is kept (a reversal), else converted at the entry's date."""
+        journal = entry["journal"]
         company = journal.company_id
         currency = journal.pagoefectivo_currency_id
         rate = currency._get_conversion_rate(
@@ -273,23 +403,17 @@ class PagoEfectivoOperation(models.Model):
         lines = []
         for item in entry["counterparts"]:
             amount = currency.round(item["amount"])
+            balance = item.get("balance")
             line = {
                 "name": item["name"],
                 "account_id": item["account"].id,
                 "partner_id": item["partner"].id if item.get("partner") else False,
                 "currency_id": currency.id,
                 "amount_currency": amount,
-                "balance": company.currency_id.round(amount * rate),
+                "balance": company.currency_id.round(
+                    amount * rate if balance is None else balance
+                ),
             }
             line.update(item.get("extra", {}))
             lines.append(line)
-        liquidity = {
-            "name": entry["ref"],
-            "account_id": journal.default_account_id.id,
-            "partner_id": vals["partner_id"],
-            "currency_id": currency.id,
-            "amount_currency": entry["amount"],
-            "balance": -sum(line["balance"] for line in lines),
-        }
-        vals["line_ids"] = [Command.create(line) for line in [liquidity, *lines]]
-        return vals
+        return lines

@@ -1,22 +1,12 @@
-import logging
 from collections import defaultdict
 
 from odoo import models
 from odoo.fields import Domain
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 from odoo.tools.misc import format_amount
-
-from odoo.addons.pagoefectivo_payment import const as pe_const
-from odoo.addons.pagoefectivo_payment.exceptions import PagoEfectivoError
-from odoo.addons.pagoefectivo_payment.models.payment_provider_cron import (
-    _as_number,
-    _event_of,
-)
 
 from ..tools.report_rows import DEPOSIT, PAYMENT, REFUND
 from .reconcile_outcome import Outcome
-
-_logger = logging.getLogger(__name__)
 
 CANDIDATE_LIMIT = 5
 
@@ -60,29 +50,42 @@ class PagoEfectivoOperation(models.Model):
                 found[op] = tx
         return found
 
-    def _first_payment_ops(self):
-        """{cip: id of the first payment operation} in this batch's journals."""
-        groups = self._read_group(
+    def _genuine_payment_ops(self, transactions):
+        """{CIP: id of its genuine payment operation} in this batch's journals:
+        of the rows that say a CIP was paid, the first one for its
+        transaction's amount, else the first one. The others are duplicates,
+        whichever file or row came first."""
+        tx_of = {op.cip: transactions[op] for op in self if op in transactions}
+        genuine = {}
+        for op in self.search_fetch(
             Domain("kind", "=", PAYMENT)
             & Domain("journal_id", "in", self.journal_id.ids)
             & Domain("cip", "in", self.mapped("cip")),
-            ["cip"],
-            ["id:min"],
-        )
-        return dict(groups)
+            ["cip", "gross", "currency_id"],
+            order="id",
+        ):
+            tx = tx_of.get(op.cip)
+            fits = bool(
+                tx
+                and tx.currency_id == op.currency_id
+                and not op.currency_id.compare_amounts(op.gross, tx.amount)
+            )
+            if op.cip not in genuine or (fits and not genuine[op.cip][1]):
+                genuine[op.cip] = (op.id, fits)
+        return {cip: op_id for cip, (op_id, _fits) in genuine.items()}
 
     # === PAYMENTS === #
 
     def _match_payments(self, transactions):
         outcomes = {}
-        first = self._first_payment_ops()
+        genuine = self._genuine_payment_ops(transactions)
         candidates = self.filtered(
-            lambda op: first.get(op.cip) == op.id and not transactions.get(op)
+            lambda op: genuine.get(op.cip) == op.id and not transactions.get(op)
         )._open_receivables_like()
         todo = []
         for op in self:
             tx = transactions.get(op)
-            if first.get(op.cip) != op.id:
+            if genuine.get(op.cip) != op.id:
                 outcomes[op] = op._exception(
                     "duplicate",
                     self.env._(
@@ -122,138 +125,6 @@ class PagoEfectivoOperation(models.Model):
         for op in todo:
             outcomes[op] = op._match_payment(transactions[op])
         return outcomes
-
-    def _confirm_transactions(self, transactions):
-        """Confirm the unconfirmed transactions of these paid CIPs once
-        PagoEfectivo's API says they were paid: a file row alone never does.
-
-        The CIPs are searched in batches at the API base that issued them; a
-        paid result is applied as the notification PagoEfectivo should have
-        sent, the same way the recovery job applies it.
-
-        :return: {operation: why PagoEfectivo did not confirm it}
-        """
-        groups = defaultdict(list)
-        for op in self:
-            tx = transactions[op]
-            if tx.state == "done":
-                continue
-            if op.currency_id.compare_amounts(op.gross, tx.amount):
-                continue  # an amount mismatch, reported by _match_payment
-            provider = tx.provider_id.sudo()
-            groups[provider, tx.sudo()._pagoefectivo_recovery_base()].append(op.id)
-        refused = {}
-        for (provider, base), ids in groups.items():
-            for batch in split_every(provider._pagoefectivo_search_batch_size(), ids):
-                refused.update(
-                    self.browse(batch)._confirm_with_search(
-                        provider, base, transactions
-                    )
-                )
-        return refused
-
-    def _confirm_with_search(self, provider, base, transactions):
-        """One search of these operations' CIPs at `base`; apply the payments
-        PagoEfectivo confirms for the amount and currency of the transaction.
-
-        :return: {operation: why PagoEfectivo did not confirm it}
-        """
-        payload = {"data": [{"cip": _as_number(cip)} for cip in self.mapped("cip")]}
-        try:
-            with self.env.cr.savepoint():
-                reply = provider._pagoefectivo_request(
-                    "POST", "cips/search", payload, base=base
-                )
-        except PagoEfectivoError as error:
-            _logger.warning(
-                "PagoEfectivo could not confirm %d paid CIPs of a file: %s",
-                len(self),
-                error,
-            )
-            return {
-                op: self.env._(
-                    "Not confirmed by PagoEfectivo: it could not be asked whether "
-                    "CIP %(cip)s was paid (%(error)s). Reconcile Again asks again.",
-                    cip=op.cip,
-                    error=error.args[0],
-                )
-                for op in self
-            }
-        results = reply.get("data") if isinstance(reply, dict) else None
-        if not isinstance(results, list):
-            return {
-                op: self.env._(
-                    "Not confirmed by PagoEfectivo: its answer about CIP %(cip)s "
-                    "could not be read. Reconcile Again asks again.",
-                    cip=op.cip,
-                )
-                for op in self
-            }
-        by_cip = {}
-        for result in results:
-            if isinstance(result, dict):
-                by_cip.setdefault(str(result.get("cip")), result)
-        refused = {}
-        for op in self:
-            tx = transactions[op]
-            result = by_cip.get(op.cip)
-            problem = op._search_disagreement(tx, result)
-            if problem:
-                refused[op] = problem
-                continue
-            _logger.info(
-                "PagoEfectivo confirms CIP %s of %s paid: applying it",
-                op.cip,
-                tx.reference,
-            )
-            provider._pagoefectivo_apply_search_result(tx.sudo(), result)
-        return refused
-
-    def _search_disagreement(self, tx, result):
-        """Why PagoEfectivo's search result does not confirm this paid CIP for
-        its transaction; empty when it does."""
-        self.ensure_one()
-        if result is None:
-            return self.env._(
-                "Not confirmed by PagoEfectivo: its search does not return CIP "
-                "%(cip)s.",
-                cip=self.cip,
-            )
-        if _event_of(result) != pe_const.EVENT_PAID:
-            return self.env._(
-                "Not confirmed by PagoEfectivo: CIP %(cip)s is not paid there "
-                "(status: %(status)s).",
-                cip=self.cip,
-                status=result.get("statusName") or result.get("status"),
-            )
-        if tx.provider_reference != self.cip and (
-            result.get("transactionCode") != tx.reference
-        ):
-            return self.env._(
-                "Not confirmed by PagoEfectivo: CIP %(cip)s is for transaction "
-                "code %(code)s, not %(reference)s.",
-                cip=self.cip,
-                code=result.get("transactionCode"),
-                reference=tx.reference,
-            )
-        try:
-            amount = float(result.get("amount"))
-        except (TypeError, ValueError):
-            amount = None
-        if (
-            result.get("currency") != tx.currency_id.name
-            or amount is None
-            or tx.currency_id.compare_amounts(amount, tx.amount)
-        ):
-            return self.env._(
-                "Not confirmed by PagoEfectivo: CIP %(cip)s was paid %(amount)s "
-                "%(currency)s there, not %(expected)s.",
-                cip=self.cip,
-                amount=result.get("amount"),
-                currency=result.get("currency"),
-                expected=format_amount(self.env, tx.amount, tx.currency_id),
-            )
-        return ""
 
     def _match_payment(self, tx):
         self.ensure_one()
@@ -387,10 +258,14 @@ class PagoEfectivoOperation(models.Model):
     # === REFUNDS === #
 
     def _match_refunds(self, transactions):
-        """{operation: Outcome}: a refund settles its customer's credit note or
-        outbound refund payment of the same amount, each item once; one query
-        per company and currency for all the refunds of a batch."""
+        """{operation: Outcome}: a refund PagoEfectivo vouches for (see
+        `_verify_refunds`) settles its customer's credit note or outbound
+        refund payment of the same amount, each item once; one query per
+        company and currency for all the refunds of a batch."""
         Line = self.env["account.move.line"]
+        refused = self.filtered(lambda op: op in transactions)._verify_refunds(
+            transactions
+        )
         no_partner = self.env["res.partner"]
         partners = {
             op: transactions[op].partner_id.commercial_partner_id
@@ -434,6 +309,9 @@ class PagoEfectivoOperation(models.Model):
                         cip=op.cip,
                     ),
                 )
+                continue
+            if op in refused:
+                outcomes[op] = op._exception("unverified", refused[op], tx)
                 continue
             items = [
                 line

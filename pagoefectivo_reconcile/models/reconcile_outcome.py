@@ -19,6 +19,7 @@ class Outcome:
     note: str = ""
     candidates: object = None
     writeoff_reason: str = ""
+    partial: bool = False  # settle `targets` for the operation's amount only
 
     @property
     def matched(self):

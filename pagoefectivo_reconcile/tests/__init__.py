@@ -6,3 +6,9 @@ from . import test_overlapping_settlements
 from . import test_report_currency
 from . import test_file_trust
 from . import test_background_import
+from . import test_file_limits
+from . import test_import_rights
+from . import test_import_job_trace
+from . import test_cip_trust
+from . import test_differences
+from . import test_commission_bill

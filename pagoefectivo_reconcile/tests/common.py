@@ -2,6 +2,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from odoo.fields import Command
+from odoo.tests import Form
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -38,6 +39,30 @@ class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
         cls.provider = cls._provider_for(cls.company)
         cls.next_cip = 20000000
         cls.commission = reports.Commission()
+        cls.pagoefectivo_supplier = cls.env["res.partner"].create(
+            {
+                "name": "PagoEfectivo S.A.C.",
+                "is_company": True,
+                "l10n_latam_identification_type_id": cls.env.ref("l10n_pe.it_RUC").id,
+                "vat": "20555555556",
+            }
+        )
+        cls._bill_commissions_to_pagoefectivo(cls.company)
+
+    @classmethod
+    def setup_other_company(cls, **kwargs):
+        data = super().setup_other_company(**kwargs)
+        cls._bill_commissions_to_pagoefectivo(data["company"])
+        return data
+
+    @classmethod
+    def _bill_commissions_to_pagoefectivo(cls, company):
+        """The company's clearing journals, as its administrator sets them up:
+        PagoEfectivo's commissions are billed to its supplier."""
+        Journal = cls.env["account.journal"].sudo().with_company(company)
+        for currency in (company.currency_id, cls.usd):
+            journal = Journal._pagoefectivo_journal(company, currency)
+            journal.pagoefectivo_supplier_id = cls.pagoefectivo_supplier
 
     @classmethod
     def _provider_for(cls, company):
@@ -120,6 +145,21 @@ class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
         tx.provider_reference = str(cip["cip"])
         return tx
 
+    def _paid_at_pagoefectivo(self, tx):
+        """Have PagoEfectivo (the emulator) know `tx`'s CIP, paid: a paid
+        transaction's refunds are vouched for by its search."""
+        cip = self.emulator.create_cip(
+            {
+                "currency": tx.currency_id.name,
+                "amount": "%.2f" % tx.amount,
+                "transactionCode": tx.reference,
+                "userEmail": "ana@example.com",
+            }
+        )
+        self.emulator.pay(cip["cip"])
+        tx.provider_reference = str(cip["cip"])
+        return tx
+
     def _statement_lines(self, journal):
         return self.env["account.bank.statement.line"].search(
             [("journal_id", "=", journal.id)]
@@ -135,6 +175,15 @@ class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
         return payment.move_id.line_ids.filtered(
             lambda line: line.account_id == payment.outstanding_account_id
         )
+
+    def _confirm_wizard(self, record, action, **values):
+        """Fill the wizard `action` opens on `record` as its user would, and
+        confirm it."""
+        wizard_model = record.env[action["res_model"]].with_context(**action["context"])
+        with Form(wizard_model) as wizard:
+            for name, value in values.items():
+                setattr(wizard, name, value)
+        return wizard.record.action_confirm()
 
     # === FILES === #
 

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import BaseCase, TransactionCase, tagged
 
-from ..tools.amounts import DECIMAL_COMMA, parse_amount
+from ..tools.amounts import DECIMAL_COMMA, DECIMAL_POINT, AmbiguousAmount, parse_amount
 from ..tools.file_format_error import FileFormatError
 from ..tools.report_dates import parse_cell_date
 from ..tools.report_rows import (
@@ -112,12 +112,18 @@ class TestAmountsAndDates(BaseCase):
             "1.234,50": Decimal("1234.50"),
             "1.234.567,89": Decimal("1234567.89"),
             "12,5": Decimal("12.5"),
-            "1,234": Decimal("1234"),
+            "1,234.5": Decimal("1234.5"),
             "US$ 10": Decimal("10"),
             22.05: Decimal("22.05"),
         }
         for text, expected in cases.items():
             self.assertEqual(parse_amount(text), expected, text)
+        # One separator before exactly three digits may be either: "1,234" is
+        # 1234 in a column written 1,234.50 and 1.234 in one written 12,50
+        # (see test_file_limits.py); alone it is not read as either.
+        with self.assertRaises(AmbiguousAmount):
+            parse_amount("1,234")
+        self.assertEqual(parse_amount("1,234", DECIMAL_POINT), Decimal("1234"))
         self.assertEqual(parse_amount("1,234", DECIMAL_COMMA), Decimal("1.234"))
         for bad in ("3O.00", "abc", "1-2"):
             with self.assertRaises(ValueError):

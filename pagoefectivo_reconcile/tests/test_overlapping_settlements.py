@@ -35,24 +35,39 @@ class TestOverlappingSettlements(PagoEfectivoReconcileCommon):
         self.assertEqual((deposit.state, deposit.reason), ("exception", "duplicate"))
         self.assertIn(both.provider_reference, deposit.note)
         self.assertIn("liquidacion_0405.csv", deposit.note)
-        self.assertFalse(deposit.statement_line_id.is_reconciled)
+        # The net of the new CIP is booked at once; the part already paid out
+        # waits on the suspense account.
+        self.assertAlmostEqual(deposit.held_amount, -self._net(both))
+        self.assertAlmostEqual(deposit.booked_amount, -self._net(last))
+        st_line = deposit.statement_line_id
+        self.assertFalse(st_line.is_reconciled)
+        self.assertAlmostEqual(st_line.amount_residual, self._net(both))
         paid = later.operation_ids.filtered(lambda op: op.kind == "payment")
         self.assertEqual((paid.transaction_id, paid.state), (last, "reconciled"))
         self.assertEqual(later.exception_count, 1)
-        # Nothing reached the transfer account for the held deposit.
-        transfer_lines = self.env["account.move.line"].search(
-            [
-                ("journal_id", "=", journal.id),
-                ("account_id", "=", journal.pagoefectivo_transfer_account_id.id),
-            ]
-        )
+        transfer_account = journal.pagoefectivo_transfer_account_id
+
+        def transferred():
+            lines = self.env["account.move.line"].search(
+                [
+                    ("journal_id", "=", journal.id),
+                    ("account_id", "=", transfer_account.id),
+                ]
+            )
+            return sum(lines.mapped("balance"))
+
         self.assertAlmostEqual(
-            sum(transfer_lines.mapped("balance")), self._net(first) + self._net(both)
+            transferred(), self._net(first) + self._net(both) + self._net(last)
         )
 
         deposit.action_book_deposit()  # the bank did receive it
         self.assertEqual(deposit.state, "reconciled")
-        self.assertTrue(deposit.statement_line_id.is_reconciled)
+        self.assertEqual(deposit.statement_line_id, st_line)
+        self.assertTrue(st_line.is_reconciled)
+        self.assertAlmostEqual(
+            transferred(),
+            self._net(first) + 2 * self._net(both) + self._net(last),
+        )
         self.assertAlmostEqual(self._balance(journal), -self._net(both))
 
     def test_settlement_of_cips_only_reported_as_paid_is_not_an_overlap(self):

@@ -37,19 +37,19 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         commission = sum(
             sum(map(float, self.commission.of(self.cents(tx.amount)))) for tx in txs
         )
-        expense = self.env["account.move.line"].search(
+        # Commissions and IGV are owed to PagoEfectivo, on its draft bill.
+        supplier = journal.pagoefectivo_supplier_id
+        owed = self.env["account.move.line"].search(
             [
                 ("journal_id", "=", journal.id),
-                ("account_id", "=", journal.pagoefectivo_commission_account_id.id),
+                ("account_id", "=", supplier.property_account_payable_id.id),
             ]
         )
-        tax_lines = self.env["account.move.line"].search(
-            [("journal_id", "=", journal.id), ("tax_line_id", "!=", False)]
-        )
-        self.assertAlmostEqual(
-            sum(expense.mapped("balance")) + sum(tax_lines.mapped("balance")),
-            commission,
-        )
+        self.assertEqual(owed.partner_id, supplier)
+        self.assertAlmostEqual(owed.balance, commission)
+        bill = record.commission_bill_ids
+        self.assertEqual((bill.state, bill.partner_id), ("draft", supplier))
+        self.assertAlmostEqual(bill.amount_total, commission)
         deposit = self.env["account.move.line"].search(
             [
                 ("journal_id", "=", journal.id),
@@ -154,11 +154,11 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         self.assertFalse(op.statement_line_id.is_reconciled)
         self.assertFalse(self._outstanding(tx).reconciled)
         journal = self._clearing()
-        op.action_write_off()
+        self._confirm_wizard(op, op.action_write_off(), reason="Paid to us by mistake")
         self.assertEqual(op.state, "reconciled")
         self.assertTrue(op.statement_line_id.is_reconciled)
         writeoff = op.statement_line_id.line_ids.filtered(
-            lambda line: line.account_id == journal.pagoefectivo_writeoff_account_id
+            lambda line: line.account_id == journal.pagoefectivo_advance_account_id
         )
         self.assertAlmostEqual(writeoff.balance, -45.0)
 
@@ -186,7 +186,9 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         self.assertEqual(large_op.candidate_line_ids, self._outstanding(large))
         self.assertFalse(self._outstanding(large).reconciled)
 
-        large_op.action_accept_candidate()
+        self._confirm_wizard(
+            large_op, large_op.action_accept_candidate(), reason="Customer tipped"
+        )
         self.assertEqual(large_op.state, "reconciled")
         self.assertTrue(self._outstanding(large).reconciled)
         self.assertAlmostEqual(large_op.writeoff_amount, 1.0)
@@ -234,6 +236,8 @@ class TestReconcile(PagoEfectivoReconcileCommon):
             taxes=self.env["account.tax"],
         )
         refunded.partner_id = unexplained.partner_id = self.partner_a
+        for tx in refunded | unexplained:  # PagoEfectivo vouches for refunds
+            self._paid_at_pagoefectivo(tx)
         paid_at = self.lima(2026, 3, 11, 10)
         record = self._import(
             self._settlement(
@@ -282,8 +286,14 @@ class TestReconcile(PagoEfectivoReconcileCommon):
             [self._cip(tx, self.lima(2026, 3, 13, 10)) for tx in txs]
         )
         record = self._import(content)
+        lines = self._statement_lines(self._clearing())
         record.action_undo()
-        self.assertFalse(self._statement_lines(self._clearing()))
+        # Reversed, not deleted: each line has its reversal, the balance is nil.
+        self.assertEqual(self._statement_lines(self._clearing()) & lines, lines)
+        self.assertTrue(
+            all(self._statement_lines(self._clearing()).mapped("is_reconciled"))
+        )
+        self.assertAlmostEqual(self._balance(self._clearing()), 0.0)
         self.assertTrue(all(op.state == "to_match" for op in record.operation_ids))
         for tx in txs:
             self.assertFalse(self._outstanding(tx).reconciled)
@@ -444,7 +454,7 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         self.assertEqual((op.state, op.manual), ("exception", False))
 
     def test_refund_matches_an_outbound_refund_payment(self):
-        tx = self._transaction(90.0)
+        tx = self._paid_at_pagoefectivo(self._transaction(90.0))
         refund_payment = self.env["account.payment"].create(
             {
                 "payment_type": "outbound",

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from odoo.tests import tagged
 
@@ -45,3 +45,47 @@ class TestSettlementDelay(PagoEfectivoReconcileCommon):
         self.assertFalse(op.overdue)
         self._alerts_on(date(2026, 3, 6))
         self.assertTrue(op.overdue)
+
+    def test_a_later_settlement_clears_overdue(self):
+        tx = self._transaction(15.0)
+        paid_at = self.lima(2026, 3, 2, 10)  # Monday
+        self._import(
+            reports.paid_report_csv([self._cip(tx, paid_at)]).encode(), "cips.csv"
+        )
+        op = self.env["pagoefectivo.operation"].search(
+            [("cip", "=", tx.provider_reference)]
+        )
+        self._alerts_on(date(2026, 3, 9))
+        self.assertTrue(op.overdue)
+
+        self._import(self._settlement([self._cip(tx, paid_at)]))
+
+        self.assertFalse(op.overdue)
+        exceptions = self.env["pagoefectivo.operation"].search(
+            ["|", ("state", "=", "exception"), ("overdue", "=", True)]
+        )
+        self.assertFalse(exceptions, "the default exceptions list is empty")
+
+    def test_a_payment_no_file_reports_is_flagged_until_one_does(self):
+        journal = self.env["account.journal"]._pagoefectivo_journal(
+            self.env.company, self.env.company.currency_id
+        )
+        tx = self._transaction(16.0)
+        today = tx.last_state_change.date()
+        self._alerts_on(today + timedelta(days=1))
+        self.assertFalse(tx.pagoefectivo_unreported)  # not late yet
+
+        self._alerts_on(today + timedelta(days=10))
+
+        self.assertTrue(tx.pagoefectivo_unreported)
+        activity = journal.activity_ids.filtered(
+            lambda a: a.summary == "PagoEfectivo: paid transactions in no file"
+        )
+        self.assertIn(tx.reference, activity.note)
+        self._import(
+            reports.paid_report_csv(
+                [self._cip(tx, self.lima(2026, 3, 2, 10))]
+            ).encode(),
+            "cips.csv",
+        )
+        self.assertFalse(tx.pagoefectivo_unreported)

@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import PagoEfectivoReconcileCommon
@@ -5,9 +6,11 @@ from .common import PagoEfectivoReconcileCommon
 
 @tagged("post_install", "-at_install")
 class TestUndo(PagoEfectivoReconcileCommon):
-    def _day_of_three(self):
+    """Undo reverses: no posted entry is ever deleted, lock dates hold."""
+
+    def _day_of(self, amounts):
         txs = self.env["payment.transaction"].union(
-            *(self._transaction(amount) for amount in (21.0, 22.0, 23.0))
+            *(self._transaction(amount) for amount in amounts)
         )
         record = self._import(
             self._settlement([self._cip(tx, self.lima(2026, 4, 7, 10)) for tx in txs])
@@ -18,28 +21,50 @@ class TestUndo(PagoEfectivoReconcileCommon):
         }
         return txs, record, ops
 
-    def test_undo_one_cip_of_a_day_keeps_the_others(self):
-        txs, record, ops = self._day_of_three()
+    def _moves(self, journal):
+        return self.env["account.move"].search([("journal_id", "=", journal.id)])
+
+    def assertNumberingWithoutGaps(self, journal):
+        by_prefix = {}
+        for move in self._moves(journal):
+            by_prefix.setdefault(move.sequence_prefix, []).append(move.sequence_number)
+        for prefix, numbers in by_prefix.items():
+            self.assertEqual(
+                sorted(numbers), list(range(1, len(numbers) + 1)), "gap in " + prefix
+            )
+
+    def _lock(self, day):
+        self.env.company.sudo().fiscalyear_lock_date = fields.Date.to_date(day)
+
+    def test_undo_one_cip_of_a_day_reverses_its_share_only(self):
+        txs, record, ops = self._day_of((21.0, 22.0, 23.0))
         first, undone, third = txs
         batch = ops[undone].statement_line_id
         self.assertEqual(ops[first].statement_line_id, batch)
         journal = batch.journal_id
-        commissions = ops[undone].commission_line_id
+        batch_items = batch.move_id.line_ids.read(["account_id", "balance"])
 
         ops[undone].action_undo()
 
         self.assertEqual(ops[undone].state, "to_match")
+        self.assertFalse(ops[undone].statement_line_id)
         self.assertFalse(self._outstanding(undone).reconciled)
         self.assertFalse(undone.payment_id.is_matched)
         for tx in (first, third):
             self.assertEqual(ops[tx].state, "reconciled")
+            self.assertEqual(ops[tx].statement_line_id, batch)
             self.assertTrue(self._outstanding(tx).reconciled)
-        rebooked = ops[first].statement_line_id
-        self.assertEqual(rebooked, ops[third].statement_line_id)
-        self.assertAlmostEqual(rebooked.amount, 21.0 + 23.0)
-        self.assertTrue(rebooked.is_reconciled)
-        self.assertFalse(batch.exists())
-        self.assertEqual(ops[undone].commission_line_id, commissions)  # still charged
+        # The day's entry is untouched; a reversal of 22.00 takes the CIP out.
+        self.assertEqual(
+            batch.move_id.line_ids.read(["account_id", "balance"]), batch_items
+        )
+        reversal = ops[undone].reversal_line_ids
+        self.assertEqual(len(reversal), 1)
+        self.assertAlmostEqual(reversal.amount, -22.0)
+        self.assertEqual(reversal.date, batch.date)  # the period is open
+        self.assertTrue(reversal.is_reconciled)
+        self.assertTrue(batch.is_reconciled)
+        self.assertIn(undone.provider_reference, reversal.payment_ref)
         self.assertAlmostEqual(self._balance(journal), -22.0)  # deposited, open
 
         ops[undone].action_reconcile()
@@ -47,11 +72,87 @@ class TestUndo(PagoEfectivoReconcileCommon):
         self.assertTrue(self._outstanding(undone).reconciled)
         self.assertAlmostEqual(self._balance(journal), 0.0)
         self.assertEqual(record.matched_count, 4)
+        self.assertNumberingWithoutGaps(journal)
 
-    def test_undo_the_file_removes_its_commissions_too(self):
-        txs, record, ops = self._day_of_three()
+    def test_undo_one_cip_of_a_500_cip_day(self):
+        txs, _record, ops = self._day_of([10.0 + n / 100 for n in range(500)])
+        undone = txs[250]
+        batch = ops[undone].statement_line_id
+        items = batch.move_id.line_ids
+        self.assertEqual(
+            len(batch.move_id.line_ids.matched_debit_ids)
+            + len(batch.move_id.line_ids.matched_credit_ids),
+            500,
+        )
+
+        ops[undone].action_undo()
+
+        self.assertEqual(batch.move_id.line_ids, items)
+        self.assertAlmostEqual(ops[undone].reversal_line_ids.amount, -undone.amount)
+        self.assertFalse(self._outstanding(undone).reconciled)
+        others = txs - undone
+        self.assertTrue(all(self._outstanding(tx).reconciled for tx in others))
+        self.assertEqual(
+            {op.state for tx, op in ops.items() if tx != undone}, {"reconciled"}
+        )
+
+    def test_undo_after_the_lock_date_reverses_today(self):
+        txs, record, ops = self._day_of((31.0, 32.0))
         journal = record.operation_ids.journal_id
+        moves = self._moves(journal)
+        self._lock("2026-04-30")
+
         record.action_undo()
-        self.assertFalse(self._statement_lines(journal))
-        self.assertFalse(record.operation_ids.commission_line_id)
+
+        self.assertEqual(self._moves(journal) & moves, moves)  # nothing deleted
+        self.assertTrue(all(move.state == "posted" for move in moves))
+        reversals = record.operation_ids.reversal_line_ids
+        self.assertTrue(reversals)
+        today = fields.Date.context_today(record)
+        self.assertEqual(set(reversals.mapped("date")), {today})
+        self.assertTrue(all(self._statement_lines(journal).mapped("is_reconciled")))
+        self.assertAlmostEqual(self._balance(journal), 0.0)
+        self.assertEqual({op.state for op in record.operation_ids}, {"to_match"})
         self.assertFalse(any(self._outstanding(tx).reconciled for tx in txs))
+        self.assertNumberingWithoutGaps(journal)
+
+    def test_undo_of_the_file_reverses_and_rebooks(self):
+        txs, record, ops = self._day_of((12.0, 13.0))
+        journal = record.operation_ids.journal_id
+        lines = self._statement_lines(journal)
+
+        record.action_undo()
+
+        self.assertEqual(self._statement_lines(journal) & lines, lines)
+        self.assertFalse(record.operation_ids.statement_line_id)
+        self.assertTrue(all(self._statement_lines(journal).mapped("is_reconciled")))
+        record.action_reconcile()
+        self.assertTrue(all(self._outstanding(tx).reconciled for tx in txs))
+        self.assertAlmostEqual(self._balance(journal), 0.0)
+
+    def test_rows_of_a_locked_period_are_booked_on_the_first_open_day(self):
+        self._lock("2026-04-30")
+        txs, record, ops = self._day_of((41.0,))
+        op = ops[txs]
+        self.assertEqual(op.state, "reconciled")
+        self.assertEqual(str(op.local_date), "2026-04-07")
+        self.assertEqual(str(op.booked_date), "2026-05-01")
+        self.assertTrue(self._outstanding(txs).reconciled)
+
+    def test_an_exception_is_reconciled_on_its_own_line(self):
+        tx = self._transaction(77.0, state="pending")  # its invoice is open
+        row = self._cip(tx, self.lima(2026, 4, 7, 10))
+        row.update(cip=99999999, transactionCode="OTHER", additionalData="")
+        record = self._import(self._settlement([row]))
+        op = record.operation_ids.filtered(lambda o: o.cip == "99999999")
+        self.assertEqual(op.reason, "unknown_cip")
+        waiting = op.statement_line_id
+        self.assertFalse(waiting.is_reconciled)
+        name = waiting.move_id.name
+
+        op.action_accept_candidate()
+
+        self.assertEqual(op.statement_line_id, waiting)
+        self.assertEqual(waiting.move_id.name, name)
+        self.assertTrue(waiting.is_reconciled)
+        self.assertEqual(tx.invoice_ids.payment_state, "paid")

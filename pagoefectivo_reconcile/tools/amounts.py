@@ -18,6 +18,17 @@ _AMOUNT = re.compile(
 )
 
 
+class AmbiguousAmount(ValueError):
+    """Text whose one separator may be decimal or thousands: '1,234', '10.005'."""
+
+    def __init__(self, value, number):
+        super().__init__(f"{value!r} is ambiguous")
+        self.value = value
+        self.mark = "," if "," in number else "."
+        self.as_thousands = Decimal(number.replace(self.mark, ""))
+        self.as_decimal = Decimal(number.replace(self.mark, "."))
+
+
 def parse_amount(value, decimal_separator=DECIMAL_AUTO):
     """A cell as a Decimal, or None when empty. Raises ValueError when unreadable.
 
@@ -28,7 +39,9 @@ def parse_amount(value, decimal_separator=DECIMAL_AUTO):
     `10.00-`) or accounting parentheses (`(10.00)`), one of them only. In
     auto mode the last of ',' and '.' is the decimal separator when both
     appear; when only one appears it is decimal unless it appears more than
-    once or is followed by exactly three digits.
+    once. Once and followed by exactly three digits, after one to three
+    digits (`1,234`, `10.005`), it may be either: AmbiguousAmount is raised,
+    and `column_decimal_separator` may tell from the other cells.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -38,15 +51,16 @@ def parse_amount(value, decimal_separator=DECIMAL_AUTO):
         raise ValueError(f"{value!r} is not an amount")
     if isinstance(value, int | float | Decimal):
         return Decimal(repr(value) if isinstance(value, float) else value)
-    text = re.sub(r"\s", "", str(value)).replace("\u2212", "-")  # the minus sign
-    match = _AMOUNT.fullmatch(text)
-    if not match or bool(match["open"]) != bool(match["close"]):
+    match = _match(value)
+    if not match:
         raise ValueError(f"{value!r} is not an amount")
     signs = [match[name] for name in ("open", "lead", "lead2", "trail") if match[name]]
     if len(signs) > 1:
         raise ValueError(f"{value!r} is not an amount")
     number = match["number"]
     decimal_mark = _decimal_mark(number, decimal_separator)
+    if not decimal_mark:
+        raise AmbiguousAmount(value, number)
     thousands = {".": ",", ",": "."}[decimal_mark]
     number = number.replace(thousands, "").replace(decimal_mark, ".")
     if not re.fullmatch(r"\d+(\.\d+)?", number):
@@ -78,14 +92,50 @@ def round_amount(value, amount, digits):
     return None
 
 
-def _decimal_mark(text, decimal_separator):
+def column_decimal_separator(values):
+    """DECIMAL_POINT or DECIMAL_COMMA when the text amounts among `values`
+    (a column's cells) that show their decimal separator all show the same
+    one; None when none shows it, or they disagree."""
+    marks = set()
+    for value in values:
+        match = _match(value) if isinstance(value, str) else None
+        if match and re.search(r"[.,]", match["number"]):
+            marks.add(_shown_decimal_mark(match["number"]))
+    marks.discard(None)
+    if len(marks) != 1:
+        return None
+    return {".": DECIMAL_POINT, ",": DECIMAL_COMMA}[marks.pop()]
+
+
+def _match(value):
+    """The _AMOUNT match of a text cell, None when it is not one."""
+    text = re.sub(r"\s", "", str(value)).replace("\u2212", "-")  # the minus sign
+    match = _AMOUNT.fullmatch(text)
+    if not match or bool(match["open"]) != bool(match["close"]):
+        return None
+    return match
+
+
+def _decimal_mark(number, decimal_separator):
+    """The decimal mark of `number` (digits, ',' and '.'); None when auto
+    mode cannot tell."""
     if decimal_separator == DECIMAL_POINT:
         return "."
     if decimal_separator == DECIMAL_COMMA:
         return ","
-    if "," in text and "." in text:
-        return "," if text.rfind(",") > text.rfind(".") else "."
-    mark = "," if "," in text else "."
-    if text.count(mark) > 1 or re.search(rf"\{mark}\d{{3}}$", text):
+    return _shown_decimal_mark(number)
+
+
+def _shown_decimal_mark(number):
+    """The decimal mark the number shows by itself; None when its one
+    separator, once, follows one to three digits (not a lone 0) and precedes
+    exactly three: thousands ('1,234') or decimals ('10.005') alike."""
+    if "," in number and "." in number:
+        return "," if number.rfind(",") > number.rfind(".") else "."
+    mark = "," if "," in number else "."
+    if number.count(mark) > 1:
         return {".": ",", ",": "."}[mark]  # it is a thousands separator
+    whole, _mark, decimals = number.partition(mark)
+    if len(decimals) == 3 and re.fullmatch(r"[1-9]\d{0,2}", whole):
+        return None
     return mark

@@ -10,7 +10,13 @@ from decimal import Decimal
 
 from odoo.tools.translate import LazyTranslate
 
-from .amounts import DECIMAL_AUTO, parse_amount, round_amount
+from .amounts import (
+    DECIMAL_AUTO,
+    AmbiguousAmount,
+    column_decimal_separator,
+    parse_amount,
+    round_amount,
+)
 from .file_format_error import FileFormatError
 from .headers import aliases, locate_header, normalize, words
 from .report_dates import parse_cell_date
@@ -85,7 +91,7 @@ def parse_rows(table, spec, currencies):
         table, wanted, REQUIRED_COLUMNS[spec.file_kind]
     )
     rows_in = sheet.rows
-    reader = _RowReader(spec, columns, rows_in[header_index], currencies, sheet)
+    reader = _RowReader(spec, columns, rows_in, header_index, currencies, sheet)
     rows, skipped = [], 0
     for index in range(header_index + 1, len(rows_in)):
         row = reader.parse_row(index + 1, rows_in[index])
@@ -99,10 +105,12 @@ def parse_rows(table, spec, currencies):
 
 
 class _RowReader:
-    def __init__(self, spec, columns, header, currencies, sheet):
+    def __init__(self, spec, columns, rows, header_index, currencies, sheet):
         self.spec = spec
         self.columns = columns
-        self.header = header
+        self.header = rows[header_index]
+        self.data_rows = rows[header_index + 1 :]
+        self.separators = {}  # column key -> the decimal separator its cells show
         self.currencies = currencies
         self.sheet = sheet
         self.types = {
@@ -130,8 +138,23 @@ class _RowReader:
     def _amount(self, row, cells, key, digits, required=True):
         value = self._cell(cells, key)
         try:
-            amount = parse_amount(value, self.spec.decimal_separator)
+            amount = self._parse_amount(key, value)
             rounded = None if amount is None else round_amount(value, amount, digits)
+        except AmbiguousAmount as error:
+            self._fail(
+                row,
+                key,
+                _lt(
+                    "%(value)r may be %(thousands)s or %(decimal)s, and no other "
+                    "amount of this column shows whether “%(mark)s” separates "
+                    "thousands or decimals: set the Decimal Separator of the "
+                    "mapping profile.",
+                    value=value,
+                    thousands=error.as_thousands,
+                    decimal=error.as_decimal,
+                    mark=error.mark,
+                ),
+            )
         except ValueError:
             amount = rounded = False
         if amount is False:
@@ -151,6 +174,21 @@ class _RowReader:
                 ),
             )
         return rounded
+
+    def _parse_amount(self, key, value):
+        """The cell's amount; a separator its text leaves open ('1,234') is
+        read as the column's other amounts show it."""
+        try:
+            return parse_amount(value, self.spec.decimal_separator)
+        except AmbiguousAmount:
+            if key not in self.separators:
+                index = self.columns[key]
+                self.separators[key] = column_decimal_separator(
+                    cells[index] for cells in self.data_rows if index < len(cells)
+                )
+            if not self.separators[key]:
+                raise
+            return parse_amount(value, self.separators[key])
 
     def _is_summary(self, cells):
         """Whether the row is a totals or record-count line, not an operation:

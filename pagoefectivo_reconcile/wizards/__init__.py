@@ -1,1 +1,3 @@
 from . import pagoefectivo_import_wizard
+from . import pagoefectivo_difference_wizard
+from . import pagoefectivo_assign_wizard

@@ -1,0 +1,61 @@
+from odoo import api, fields, models
+
+
+class PagoEfectivoDifferenceWizard(models.TransientModel):
+    """Settle an exception by hand: accept a candidate of another amount, or
+    write off the whole operation, saying why when it is beyond the
+    tolerance."""
+
+    _name = "pagoefectivo.difference.wizard"
+    _description = "Settle a PagoEfectivo Difference"
+
+    operation_id = fields.Many2one(
+        "pagoefectivo.operation", required=True, readonly=True, ondelete="cascade"
+    )
+    line_id = fields.Many2one(
+        "account.move.line", string="Candidate", readonly=True, ondelete="cascade"
+    )
+    currency_id = fields.Many2one(related="operation_id.currency_id")
+    amount = fields.Monetary(related="operation_id.amount")
+    open_amount = fields.Monetary(
+        string="Open on the Candidate", compute="_compute_difference"
+    )
+    difference = fields.Monetary(compute="_compute_difference")
+    mode = fields.Selection(
+        [
+            ("write_off", "Write off the difference"),
+            ("keep_open", "Keep the rest of the candidate open"),
+        ],
+        string="Difference",
+        required=True,
+        default="write_off",
+    )
+    account_id = fields.Many2one(
+        "account.account",
+        string="Written Off To",
+        compute="_compute_difference",
+        help="Set on the clearing journal.",
+    )
+    needs_reason = fields.Boolean(compute="_compute_difference")
+    reason = fields.Text()
+
+    @api.depends("operation_id", "line_id", "mode")
+    def _compute_difference(self):
+        for wizard in self:
+            op, line = wizard.operation_id, wizard.line_id
+            wizard.open_amount = line.amount_residual_currency
+            wizard.difference = op._difference_with(line)
+            writes_off = wizard.mode == "write_off"
+            wizard.account_id = (
+                op.journal_id[op._difference_field(-wizard.difference, line)]
+                if writes_off
+                else False
+            )
+            wizard.needs_reason = writes_off and op._needs_approval(wizard.difference)
+
+    def action_confirm(self):
+        self.ensure_one()
+        self.operation_id._settle_difference(
+            self.line_id, keep_open=self.mode == "keep_open", reason=self.reason
+        )
+        return {"type": "ir.actions.act_window_close"}
