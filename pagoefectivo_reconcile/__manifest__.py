@@ -3,7 +3,7 @@
 {
     "name": "PagoEfectivo Reconciliation",
     "summary": "Import PagoEfectivo reports and settlements, reconcile them",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/pagoefectivo-odoo/pagoefectivo-odoo",
     "author": "PagoEfectivo for Odoo",

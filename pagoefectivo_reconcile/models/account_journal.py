@@ -24,8 +24,8 @@ class AccountJournal(models.Model):
         string="Commission Tax",
         check_company=True,
         domain=[("type_tax_use", "=", "purchase")],
-        help="Tax of the commission IGV the settlement shows. Without it the IGV "
-        "is booked with the commission.",
+        help="Purchase tax of the commissions on PagoEfectivo's vendor bill (IGV "
+        "18%); required when a settlement shows IGV.",
     )
     pagoefectivo_transfer_account_id = fields.Many2one(
         "account.account",

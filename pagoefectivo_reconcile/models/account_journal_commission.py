@@ -71,23 +71,42 @@ class AccountJournal(models.Model):
             )
         return vals
 
-    def _pagoefectivo_check_commission_setup(self):
+    def _pagoefectivo_check_commission_setup(self, with_igv):
+        """Refuse to book the commissions of journals that cannot bill them:
+        without a supplier with its RUC, whose bills the purchase register
+        takes, or an expense account; `with_igv`, the journals whose
+        settlements charge IGV, also need the purchase tax of that IGV, which
+        would otherwise be expensed instead of going to the register."""
         for journal in self:
+            required = [
+                "pagoefectivo_supplier_id",
+                "pagoefectivo_commission_account_id",
+            ]
+            if journal in with_igv:
+                required.append("pagoefectivo_commission_tax_id")
             missing = [
                 journal._fields[name].get_description(self.env)["string"]
-                for name in (
-                    "pagoefectivo_supplier_id",
-                    "pagoefectivo_commission_account_id",
-                )
+                for name in required
                 if not journal[name]
             ]
             if missing:
                 raise UserError(
                     self.env._(
                         "Set %(fields)s on the journal %(journal)s: the commissions "
-                        "PagoEfectivo keeps from its settlements are owed to that "
-                        "supplier and billed on its vendor bills.",
+                        "PagoEfectivo keeps from its settlements, and their IGV, "
+                        "are billed on its vendor bills.",
                         fields=", ".join("“%s”" % name for name in missing),
+                        journal=journal.display_name,
+                    )
+                )
+            supplier = journal.pagoefectivo_supplier_id.commercial_partner_id
+            if not supplier.vat:
+                raise UserError(
+                    self.env._(
+                        "Set the RUC of %(partner)s, PagoEfectivo's supplier on the "
+                        "journal %(journal)s: its vendor bills of the commissions "
+                        "go to the purchase register under that RUC.",
+                        partner=supplier.display_name,
                         journal=journal.display_name,
                     )
                 )

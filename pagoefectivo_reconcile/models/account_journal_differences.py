@@ -2,7 +2,17 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 # Chart accounts where unknown receipts wait, by chart template.
-ADVANCE_ACCOUNTS = {"pe": "chart122"}  # 122 Anticipos de clientes
+# Per chart: 7599 Otros ingresos de gestión; 4699 Otras cuentas por pagar
+# diversas (money received for no one known yet: a liability, not an advance
+# of a customer); 1699 Otras cuentas por cobrar diversas (refunded to a
+# customer before the credit note).
+CHART_ACCOUNTS = {
+    "pe": {
+        "pagoefectivo_gain_account_id": "chart7599",
+        "pagoefectivo_advance_account_id": "chart4699",
+        "pagoefectivo_refund_account_id": "chart1699",
+    }
+}
 
 
 class AccountJournal(models.Model):
@@ -41,20 +51,23 @@ class AccountJournal(models.Model):
     )
 
     def _pagoefectivo_difference_defaults(self, company):
-        """Values of the difference accounts for a new clearing journal."""
-        xmlid = ADVANCE_ACCOUNTS.get(company.chart_template)
-        advance = xmlid and self.env["account.chart.template"].with_company(
-            company
-        ).ref(xmlid, raise_if_not_found=False)
-        return {
+        """Values of the difference accounts for a new clearing journal: the
+        chart's own where it has them, else the company's cash-difference
+        accounts."""
+        values = {
             "pagoefectivo_gain_account_id": (
                 company.default_cash_difference_income_account_id.id
             ),
             "pagoefectivo_loss_account_id": (
                 company.default_cash_difference_expense_account_id.id
             ),
-            "pagoefectivo_advance_account_id": advance.id if advance else False,
         }
+        template = self.env["account.chart.template"].with_company(company)
+        for field, xmlid in CHART_ACCOUNTS.get(company.chart_template, {}).items():
+            account = template.ref(xmlid, raise_if_not_found=False)
+            if account:
+                values[field] = account.id
+        return values
 
     def _pagoefectivo_account(self, field):
         """The account of the journal's `field`, which must be set."""

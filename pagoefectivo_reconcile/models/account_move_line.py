@@ -13,6 +13,14 @@ class AccountMoveLine(models.Model):
         help="The operation this item books alone (a write-off, a receipt); "
         "items that settle several operations' payments at once have none.",
     )
+    pagoefectivo_commissions = fields.Boolean(
+        string="PagoEfectivo Commissions",
+        readonly=True,
+        copy=False,
+        help="A line of PagoEfectivo's commissions of a settlement, which Odoo "
+        "keeps in step with it until the accountant keys in the bill's "
+        "reference or document number.",
+    )
 
     def action_pagoefectivo_accept(self):
         """Accept this candidate for the PagoEfectivo operation in context."""

@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 from odoo.tools.translate import LazyTranslate
@@ -28,6 +28,7 @@ class PagoEfectivoImport(models.Model):
 
     _name = "pagoefectivo.import"
     _inherit = ["mail.thread", "mail.activity.mixin"]
+    _mail_post_access = "read"  # files are read-only to users: notes still welcome
     _description = "PagoEfectivo File Import"
     _order = "id desc"
 
@@ -104,7 +105,10 @@ class PagoEfectivoImport(models.Model):
         All or nothing: a bad row or an unbalanced settlement raises a
         UserError naming the row, the column and the problem. `source_vals`
         say who or what brought the file (default: the current user).
+
+        :return: the import, in the caller's environment
         """
+        self._check_can_act()
         try:
             table = read_table(content, filename)
             profile = profile or self.env["pagoefectivo.import.profile"]._detect(table)
@@ -116,7 +120,7 @@ class PagoEfectivoImport(models.Model):
             message = self._describe_error(filename, error)
             _logger.warning("PagoEfectivo file rejected: %s", message)
             raise UserError(message) from error
-        record = self.create(
+        record = self.sudo().create(
             {
                 "name": filename,
                 "profile_id": profile.id,
@@ -126,7 +130,7 @@ class PagoEfectivoImport(models.Model):
             }
         )
         record._enqueue(parsed.rows)
-        return record
+        return record.with_env(self.env)
 
     def _describe_error(self, filename, error):
         where = []
@@ -324,23 +328,44 @@ class PagoEfectivoImport(models.Model):
     def _operations(self):
         return self.operation_ids | self.settled_operation_ids
 
-    def action_reconcile(self):
+    def _check_can_act(self):
+        """Refuse, before anything is done, a user who may not import or
+        reconcile these files (an accountant's group, the files' companies),
+        and files the background job is still importing.
+
+        Nobody writes files or operations directly (the access rights only
+        let users read them): the actions check this, then do their work as
+        superuser, still under the user's id (entries, "done by").
+        """
+        if not self.env.su and not self.env.user.has_group(
+            "account.group_account_basic"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only accountants can import and reconcile PagoEfectivo files."
+                )
+            )
+        self.check_access("read")
         self._check_not_processing()
-        self._operations().check_access("write")  # before booking anything
-        self._operations()._reconcile()
+
+    def action_reconcile(self):
+        self._check_can_act()
+        self.sudo()._operations()._reconcile()
         return True
 
     def action_undo(self):
         """Undo everything the file booked, commissions included."""
-        self._check_not_processing()
-        operations = self._operations()
-        operations.check_access("write")  # before reversing anything
+        self._check_can_act()
+        operations = self.sudo()._operations()
         operations._undo(keep_waiting=False)
-        operations._undo_commissions()
+        # A report's CIPs share their commissions with the rest of the
+        # settlement that reported them: only the settlement's undo takes them.
+        operations.filtered(lambda op: op.settlement_id in self)._undo_commissions()
         return True
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_booked(self):
+        self._check_not_processing()
         if self.operation_ids.statement_line_id | self.operation_ids.commission_line_id:
             raise UserError(
                 self.env._("Undo the reconciliation of the file before deleting it.")

@@ -12,6 +12,8 @@ _logger = logging.getLogger(__name__)
 # The attachments of the clearing journals the cron imports.
 IMPORTED_EXTENSIONS = (".csv", ".xlsx")
 REJECTED_MARK = "PagoEfectivo: rejected"
+# Kept after the import is undone and deleted: the file is never taken again.
+IMPORTED_MARK = "PagoEfectivo: imported"
 UNTRUSTED_MARK = "PagoEfectivo: sender not allowed"
 
 
@@ -47,7 +49,11 @@ class PagoEfectivoImport(models.Model):
                 )
                 & (
                     Domain("description", "=", False)
-                    | Domain("description", "not in", [REJECTED_MARK, UNTRUSTED_MARK])
+                    | Domain(
+                        "description",
+                        "not in",
+                        [IMPORTED_MARK, REJECTED_MARK, UNTRUSTED_MARK],
+                    )
                 ),
                 order="id",
             )
@@ -75,6 +81,7 @@ class PagoEfectivoImport(models.Model):
                     record = importer._import_file(
                         attachment.raw, attachment.name, source_vals=source_vals
                     )
+                attachment.description = IMPORTED_MARK
                 journal.message_post(body=importer._message_for(record))
             except psycopg2.OperationalError:
                 raise  # a database conflict: the whole run is tried again

@@ -10,6 +10,15 @@ from odoo import fields, models
 from ..tools.report_rows import DEPOSIT, PAYMENT, REFUND
 
 
+def _append_as_text(sheet, values):
+    """Append a row whose texts stay texts: a CIP or note from a file that
+    starts like a formula ("=HYPERLINK(...)") must not run in Excel."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 class PagoEfectivoImport(models.Model):
     """The settlement report: what PagoEfectivo collected, kept and deposited."""
 
@@ -99,13 +108,21 @@ class PagoEfectivoImport(models.Model):
     def action_export_xlsx(self):
         """The settlement report and its operations as an XLSX download."""
         self.ensure_one()
-        attachment = self.env["ir.attachment"].create(
-            {
-                "name": "%s - %s.xlsx" % (self.env._("Settlement report"), self.name),
-                "datas": base64.b64encode(self._xlsx()),
-                "res_model": self._name,
-                "res_id": self.id,
-            }
+        self.check_access("read")
+        # Attached as superuser: an attachment needs write access to its file,
+        # which users only read.
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": "%s - %s.xlsx"
+                    % (self.env._("Settlement report"), self.name),
+                    "datas": base64.b64encode(self._xlsx()),
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
         )
         return {
             "type": "ir.actions.act_url",
@@ -129,7 +146,8 @@ class PagoEfectivoImport(models.Model):
             [self.env["pagoefectivo.operation"]._fields[f].string for f in fields_]
         )
         for op in self._operations().sorted(lambda o: (o.date, o.id)):
-            sheet.append(
+            _append_as_text(
+                sheet,
                 [
                     op.local_date,
                     dict(op._fields["kind"]._description_selection(self.env))[op.kind],
@@ -145,7 +163,7 @@ class PagoEfectivoImport(models.Model):
                     ],
                     op.reason or "",
                     op.note or "",
-                ]
+                ],
             )
         out = io.BytesIO()
         book.save(out)

@@ -132,14 +132,22 @@ class PagoEfectivoOperation(models.Model):
 
     # === ACTIONS === #
 
+    def _check_can_act(self):
+        """Refuse a user who may not reconcile these operations, or operations
+        of a file still being imported (see pagoefectivo.import's)."""
+        self.check_access("read")
+        (self.import_id | self.settlement_id)._check_can_act()
+
     def action_reconcile(self):
-        self._reconcile()
+        self._check_can_act()
+        self.sudo()._reconcile()
         return True
 
     def action_accept_candidate(self):
         """Settle the operation with its only candidate (or the one in context);
         when their amounts differ, a wizard asks what to do with the rest."""
         self.ensure_one()
+        self._check_can_act()
         line = (
             self.env["account.move.line"].browse(
                 self.env.context.get("candidate_line_id")
@@ -154,12 +162,13 @@ class PagoEfectivoOperation(models.Model):
             raise UserError(self.env._("Choose one of the operation's candidates."))
         if not self.currency_id.is_zero(self._difference_with(line)):
             return self._difference_wizard(line)
-        self._settle_difference(line)
+        self.sudo()._settle_difference(line)
         return True
 
     def action_write_off(self):
         """Ask why, then write off the whole operation."""
         self.ensure_one()
+        self._check_can_act()
         if self.state != "exception":
             raise UserError(self.env._("Only exceptions can be written off."))
         self._check_write_off(self.amount)
@@ -168,12 +177,15 @@ class PagoEfectivoOperation(models.Model):
     def action_book_deposit(self):
         """Book a deposit held back as a possible double payment, once the
         accountant has seen it arrive in the bank."""
+        self._check_can_act()
         for op in self:
             if op.kind != DEPOSIT or op.state != "exception":
                 raise UserError(self.env._("Only held-back deposits can be booked."))
         transfer = self.journal_id.pagoefectivo_transfer_account_id
         note = self.env._("Booked by %(user)s", user=self.env.user.name)
-        self._book({op: Outcome(account=transfer, writeoff_reason=note) for op in self})
+        self.sudo()._book(
+            {op: Outcome(account=transfer, writeoff_reason=note) for op in self}
+        )
         return True
 
     def action_open_document(self):

@@ -15,13 +15,14 @@ class PagoEfectivoOperation(models.Model):
     @api.model
     def _cron_alerts(self, today=None):
         today = today or fields.Date.context_today(self)
-        journals = self.env["account.journal"].search(
+        Operation = self.sudo()  # whatever its user: users only read operations
+        journals = Operation.env["account.journal"].search(
             [("pagoefectivo_clearing", "=", True)]
         )
         for journal in journals:
-            self._flag_unsettled(journal, today)
-            self._flag_unreported(journal, today)
-            self._check_refund_rate(journal, today)
+            Operation._flag_unsettled(journal, today)
+            Operation._flag_unreported(journal, today)
+            Operation._check_refund_rate(journal, today)
 
     def write(self, vals):
         if vals.get("settlement_id"):

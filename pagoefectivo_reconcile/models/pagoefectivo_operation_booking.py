@@ -362,10 +362,16 @@ class PagoEfectivoOperation(models.Model):
             )
 
     @api.model
-    def _open_date(self, journal, day):
-        """`day`, or the first day after the lock dates that close it."""
+    def _open_date(self, journal, day, reversal=False):
+        """`day`, when no lock date closes it; else the first open day, or
+        for a reversal today (Odoo's Reverse), if later."""
         locks = journal.company_id._get_violated_lock_dates(day, False, journal)
-        return locks[-1][0] + timedelta(days=1) if locks else day
+        if not locks:
+            return day
+        first_open = locks[-1][0] + timedelta(days=1)
+        if reversal:
+            return max(fields.Date.context_today(self), first_open)
+        return first_open
 
     def _statement_line_vals(self, entry):
         journal = entry["journal"]

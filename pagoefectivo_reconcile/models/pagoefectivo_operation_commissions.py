@@ -2,8 +2,6 @@ from odoo import fields, models
 from odoo.fields import Command, Domain
 from odoo.tools import date_utils
 
-from odoo.addons.pagoefectivo_payment.tools.lima_time import lima_date
-
 from ..tools.report_rows import DEPOSIT, PAYMENT
 
 
@@ -12,8 +10,9 @@ class PagoEfectivoOperation(models.Model):
 
     They are owed to PagoEfectivo as a supplier: each settlement's commissions
     and IGV go from the clearing journal to the supplier's payable, dated the
-    settlement's deposit day, and onto a draft vendor bill (one per settlement
-    or per month, see account_move.py) that the accountant completes from
+    settlement's deposit day (its last operation's without a deposit row), and
+    onto a draft vendor bill (one per settlement or per month, see
+    `_draft_commission_bill`) that the accountant completes from
     PagoEfectivo's electronic invoice and posts; the payable then reconciles.
     """
 
@@ -31,7 +30,8 @@ class PagoEfectivoOperation(models.Model):
     def _undo_commissions(self):
         """Reverse the commission statement lines of these operations (posted
         entries: never unlinked) and take them off PagoEfectivo's bills: a
-        draft bill loses their lines, a posted bill asks for a credit note."""
+        bill in step with its settlements loses their lines; a posted one, or
+        one the accountant is completing, asks for a credit note."""
         st_lines = self.commission_line_id
         if not st_lines:
             return
@@ -42,14 +42,13 @@ class PagoEfectivoOperation(models.Model):
                 lambda op, line=st_line: op.commission_line_id == line
             ).reversal_line_ids = [Command.link(reversal.id)]
         bills = ops.commission_bill_line_id.move_id
-        for bill in bills.filtered(lambda bill: bill.state == "posted"):
+        in_step = bills._pagoefectivo_in_step()
+        for bill in bills.filtered(lambda bill: bill.state != "cancel") - in_step:
             bill._pagoefectivo_ask_credit_note(
                 ops.filtered(lambda op, b=bill: op.commission_bill_line_id.move_id == b)
             )
         ops.write({"commission_line_id": False, "commission_bill_line_id": False})
-        bills.filtered(
-            lambda bill: bill.state == "draft"
-        )._pagoefectivo_sync_commissions()
+        in_step._pagoefectivo_sync_commissions()
 
     def _book_commissions(self):
         """One statement line per settlement and journal for its commissions
@@ -64,7 +63,9 @@ class PagoEfectivoOperation(models.Model):
         ).filtered(lambda op: not op.currency_id.is_zero(op.commission + op.igv))
         if not ops:
             return
-        ops.journal_id._pagoefectivo_check_commission_setup()
+        ops.journal_id._pagoefectivo_check_commission_setup(
+            ops.filtered(lambda op: not op.currency_id.is_zero(op.igv)).journal_id
+        )
         groups = ops.grouped(lambda op: (op.journal_id, op.settlement_id))
         days = self._settlement_days(groups)
         entries = [
@@ -78,19 +79,21 @@ class PagoEfectivoOperation(models.Model):
 
     def _settlement_days(self, groups):
         """{(journal, settlement): the day of the settlement's deposit in that
-        journal}; without a deposit, the day the file was imported."""
-        deposits = self.search(
-            Domain("import_id", "in", [settlement.id for _j, settlement in groups])
-            & Domain("kind", "=", DEPOSIT)
-        )
-        days = {}
-        for deposit in deposits:
-            key = deposit.journal_id, deposit.import_id
-            days[key] = max(days.get(key, deposit.local_date), deposit.local_date)
-        for journal, settlement in groups:
-            if (journal, settlement) not in days:
-                days[journal, settlement] = lima_date(settlement.create_date)
-        return days
+        journal}; without a deposit row, the day of the settlement's last
+        operation in that journal: the file's own date, never the day it was
+        imported."""
+        deposits, last = {}, {}
+        for journal, settlement, kind, day in self._read_group(
+            Domain("settlement_id", "in", [settlement.id for _j, settlement in groups])
+            & Domain("journal_id", "in", [journal.id for journal, _s in groups]),
+            ["journal_id", "settlement_id", "kind"],
+            ["local_date:max"],
+        ):
+            key = journal, settlement
+            if kind == DEPOSIT:
+                deposits[key] = day
+            last[key] = max(last.get(key, day), day)
+        return {key: deposits.get(key) or last[key] for key in groups}
 
     def _commission_entry(self, settlement, day):
         journal = self.journal_id
@@ -147,7 +150,14 @@ class PagoEfectivoOperation(models.Model):
 
     def _draft_commission_bill(self, day):
         """The supplier's draft bill that takes these operations: the one of
-        their settlement, or the one of their month."""
+        their settlement, or the one of their month, while it is in step with
+        its settlements (see `account.move._pagoefectivo_in_step`).
+
+        Once the accountant posts a bill, or starts keying in PagoEfectivo's
+        electronic invoice on it (its reference or document number), it is
+        the accountant's: later settlements, or operations PagoEfectivo
+        confirms later, of the same settlement or month go on a new bill.
+        """
         journal = self.journal_id
         domain = (
             Domain("journal_id", "=", journal.id)
@@ -170,7 +180,10 @@ class PagoEfectivoOperation(models.Model):
             )
         else:
             domain &= Domain("settlement_id", "=", self.settlement_id.id)
-        return self.search(domain, limit=1).commission_bill_line_id.move_id
+        lines = self.env["account.move.line"].union(
+            *(line for (line,) in self._read_group(domain, ["commission_bill_line_id"]))
+        )
+        return lines.move_id._pagoefectivo_in_step().sorted("id")[:1]
 
     def _commission_bill_line_vals(self, day):
         journal = self.journal_id
@@ -185,5 +198,5 @@ class PagoEfectivoOperation(models.Model):
             "tax_ids": [Command.set(journal.pagoefectivo_commission_tax_id.ids)],
             "quantity": 1.0,
             "price_unit": 0.0,
-            "pagoefectivo_bill_line": "commissions",
+            "pagoefectivo_commissions": True,
         }

@@ -160,6 +160,7 @@ class PagoEfectivoOperation(models.Model):
 
     def action_assign_customer(self):
         self.ensure_one()
+        self._check_can_act()
         self._check_can_assign()
         return {
             "type": "ir.actions.act_window",
@@ -255,7 +256,7 @@ class PagoEfectivoOperation(models.Model):
                     entry=assigned[0].assignment_move_id.display_name,
                 )
             )
-        super()._undo(keep_waiting)
+        result = super()._undo(keep_waiting)
         self.write(
             {
                 "writeoff_by_id": False,
@@ -263,3 +264,4 @@ class PagoEfectivoOperation(models.Model):
                 "assignment_move_id": False,
             }
         )
+        return result

@@ -79,8 +79,12 @@ class PagoEfectivoOperation(models.Model):
     def _match_payments(self, transactions):
         outcomes = {}
         genuine = self._genuine_payment_ops(transactions)
-        candidates = self.filtered(
+        unknown = self.filtered(
             lambda op: genuine.get(op.cip) == op.id and not transactions.get(op)
+        )
+        unvouched = unknown._verify_unknown()
+        candidates = unknown.filtered(
+            lambda op: op not in unvouched
         )._open_receivables_like()
         todo = []
         for op in self:
@@ -93,6 +97,8 @@ class PagoEfectivoOperation(models.Model):
                     ),
                     tx,
                 )
+            elif op in unvouched:
+                outcomes[op] = op._exception("unverified", unvouched[op])
             elif not tx:
                 outcomes[op] = op._exception(
                     "unknown_cip",

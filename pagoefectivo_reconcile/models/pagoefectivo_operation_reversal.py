@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.fields import Command, Domain
 
@@ -24,7 +22,8 @@ class PagoEfectivoOperation(models.Model):
 
     def action_undo(self):
         """Undo the reconciliation of these operations only."""
-        self._undo(keep_waiting=True)
+        self._check_can_act()
+        self.sudo()._undo(keep_waiting=True)
         return True
 
     def _undo(self, keep_waiting):
@@ -94,15 +93,20 @@ class PagoEfectivoOperation(models.Model):
             )
             balance = sum(as_debit.mapped("amount")) - sum(as_credit.mapped("amount"))
             (as_credit | as_debit).unlink()
-            items.append(self._reversal_item(line, amount, balance))
+            item = self._reversal_item(line, amount, balance)
+            item["extra"]["pagoefectivo_operation_id"] = self.id  # a share's reversal
+            items.append(item)
         ref = self.env._("Reversal of %(cip)s", cip=self._label())
         entry = self._reversal_entry(st_line, items, ref)
         return self._create_statement_lines([entry])
 
     @api.model
-    def _reversal_item(self, line, amount=None, balance=None):
-        """An item reversing `line` (or `amount`/`balance` of it), reconciled
-        with it when its account allows."""
+    def _reversal_item(self, line, amount=None, balance=None, residual=False):
+        """An item reversing `line`: all of it, what is left open of it
+        (`residual`), or `amount`/`balance` of it; reconciled with it when its
+        account allows."""
+        if residual:
+            amount, balance = line.amount_residual_currency, line.amount_residual
         return {
             "account": line.account_id,
             "amount": -(line.amount_currency if amount is None else amount),
@@ -122,20 +126,9 @@ class PagoEfectivoOperation(models.Model):
         return {
             "ops": self,
             "journal": st_line.journal_id,
-            "date": self._reversal_date(st_line),
+            "date": self._open_date(st_line.journal_id, st_line.date, reversal=True),
             "ref": ref,
             "partner": st_line.partner_id,
             "amount": -st_line.currency_id.round(sum(item["amount"] for item in items)),
             "counterparts": items,
         }
-
-    @api.model
-    def _reversal_date(self, st_line):
-        """The reversed line's date when its period is open, else today (or
-        the first open day after the lock dates, if later)."""
-        locks = st_line.company_id._get_violated_lock_dates(
-            st_line.date, False, st_line.journal_id
-        )
-        if not locks:
-            return st_line.date
-        return max(fields.Date.context_today(self), locks[-1][0] + timedelta(days=1))

@@ -141,6 +141,49 @@ class PagoEfectivoOperation(models.Model):
                     refused[op] = problem
         return refused
 
+    # === UNKNOWN CIPS === #
+
+    def _verify_unknown(self):
+        """{operation: why PagoEfectivo does not vouch for it} for paid CIPs no
+        transaction has: before anyone settles an invoice with one, its CIP
+        must be paid at PagoEfectivo, in the row's currency, for its amount.
+        Searched at each provider of the file's environment."""
+        Transaction = self.env["payment.transaction"]
+        refused = {}
+        for company, ops in self.grouped("company_id").items():
+            providers, _environment = Transaction._pagoefectivo_file_providers(company)
+            if not providers:
+                refused.update(
+                    ops._unanswered(
+                        PagoEfectivoError(
+                            self.env._("no PagoEfectivo provider is set up")
+                        )
+                    )
+                )
+                continue
+            found, failure = {}, None
+            for provider in providers:
+                base = provider._pagoefectivo_api_base()
+                for cips in split_every(
+                    provider._pagoefectivo_search_batch_size(), ops.mapped("cip")
+                ):
+                    try:
+                        with self.env.cr.savepoint():
+                            for cip, result in provider._pagoefectivo_search_cips(
+                                cips, base
+                            ).items():
+                                found.setdefault(cip, result)
+                    except PagoEfectivoError as error:
+                        failure = error
+            for op in ops:
+                if op.cip not in found and failure:
+                    refused.update(op._unanswered(failure))
+                    continue
+                problem = op._search_disagreement(None, found.get(op.cip))
+                if problem:
+                    refused[op] = problem
+        return refused
+
     # === WHAT PAGOEFECTIVO SAID === #
 
     def _unanswered(self, error):
@@ -194,6 +237,21 @@ class PagoEfectivoOperation(models.Model):
                     amount=result.get("amount"),
                     currency=result.get("currency"),
                     refunded=self._money(refunded),
+                )
+            return ""
+        if not tx:  # an unknown CIP: paid for the row's amount
+            if (
+                result.get("currency") != self.currency_id.name
+                or amount is None
+                or self.currency_id.compare_amounts(amount, self.gross)
+            ):
+                return self.env._(
+                    "Not confirmed by PagoEfectivo: CIP %(cip)s was paid "
+                    "%(amount)s %(currency)s there, not %(expected)s.",
+                    cip=self.cip,
+                    amount=result.get("amount"),
+                    currency=result.get("currency"),
+                    expected=self._money(self.gross),
                 )
             return ""
         if tx.provider_reference != self.cip and (

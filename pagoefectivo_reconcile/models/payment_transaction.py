@@ -44,17 +44,10 @@ class PaymentTransaction(models.Model):
         return by_cip, by_code
 
     @api.model
-    def _pagoefectivo_file_domain(self, company):
-        """The company's transactions a PagoEfectivo file may be about.
-
-        Its files are production ones unless its PagoEfectivo providers are in
-        test mode and none is enabled. A transaction is of that environment
-        (one issued in the other never is; one from before the environment
-        was recorded, when its provider is not in the other one now), and
-        issued at an API base its providers of that environment use now, as
-        the payment addon finds a notification's transaction
-        (`_pagoefectivo_search_by_cip`).
-        """
+    def _pagoefectivo_file_providers(self, company):
+        """(providers, environment): the company's PagoEfectivo providers of
+        the environment its files come from: production, unless its providers
+        are in test mode and none is enabled."""
         providers = (
             self.env["payment.provider"]
             .sudo()
@@ -69,12 +62,25 @@ class PaymentTransaction(models.Model):
             if providers and all(p.state == "test" for p in providers)
             else "enabled"
         )
+        return providers.filtered(lambda p: p.state == environment), environment
+
+    @api.model
+    def _pagoefectivo_file_domain(self, company):
+        """The company's transactions a PagoEfectivo file may be about.
+
+        Its files are production ones unless its PagoEfectivo providers are in
+        test mode and none is enabled. A transaction is of that environment
+        (one issued in the other never is; one from before the environment
+        was recorded, when its provider is not in the other one now), and
+        issued at an API base its providers of that environment use now, as
+        the payment addon finds a notification's transaction
+        (`_pagoefectivo_search_by_cip`).
+        """
+        providers, environment = self._pagoefectivo_file_providers(company)
         other = "enabled" if environment == "test" else "test"
-        bases = {
-            provider._pagoefectivo_api_base()
-            for provider in providers
-            if provider.state == environment
-        } or {pe_const.API_BASE_URLS[environment].rstrip("/")}
+        bases = {provider._pagoefectivo_api_base() for provider in providers} or {
+            pe_const.API_BASE_URLS[environment].rstrip("/")
+        }
         return (
             Domain("provider_code", "=", "pagoefectivo")
             & Domain("company_id", "=", company.id)

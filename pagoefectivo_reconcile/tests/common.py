@@ -1,5 +1,6 @@
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from types import SimpleNamespace
 
 from odoo.fields import Command
 from odoo.tests import Form
@@ -159,6 +160,28 @@ class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
         self.emulator.pay(cip["cip"])
         tx.provider_reference = str(cip["cip"])
         return tx
+
+    def _paid_elsewhere(self, amount, currency=None):
+        """A CIP PagoEfectivo issued and saw paid, that no Odoo transaction
+        has (issued from another system, or its order deleted): what `_cip`
+        needs of a transaction."""
+        currency = currency or self.env.company.currency_id
+        type(self).next_cip += 1
+        cip = self.emulator.create_cip(
+            {
+                "currency": currency.name,
+                "amount": "%.2f" % amount,
+                "transactionCode": "ELSEWHERE-%s" % self.next_cip,
+                "userEmail": "ana@example.com",
+            }
+        )
+        self.emulator.pay(cip["cip"])
+        return SimpleNamespace(
+            provider_reference=str(cip["cip"]),
+            reference=cip["transactionCode"],
+            currency_id=currency,
+            amount=amount,
+        )
 
     def _statement_lines(self, journal):
         return self.env["account.bank.statement.line"].search(

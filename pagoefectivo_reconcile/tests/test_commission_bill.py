@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -19,7 +20,8 @@ class TestCommissionBill(PagoEfectivoReconcileCommon):
     """PagoEfectivo's commissions and their IGV are owed to PagoEfectivo: the
     clearing journal moves them to its payable, and its draft vendor bill,
     with the purchase IGV of Odoo's tax engine, settles that payable once the
-    accountant posts it."""
+    accountant posts it; the cents by which PagoEfectivo's IGV, rounded per
+    row, differs from the bill's go to an entry of their own."""
 
     @classmethod
     def setUpClass(cls):
@@ -172,7 +174,9 @@ class TestCommissionBill(PagoEfectivoReconcileCommon):
 
     # === ROUNDING, GROUPING === #
 
-    def test_rows_igv_rounded_differently_adds_an_untaxed_adjustment(self):
+    def test_rows_igv_rounded_differently_leaves_cents_to_an_entry_of_their_own(
+        self,
+    ):
         # Each row: 0.25 commission, 0.045 IGV rounded to 0.05; the bill's
         # 18 % of 0.50 is 0.09, a cent less than the rows' 0.10.
         self.commission = reports.Commission(Decimal("0"), Decimal("0.25"))
@@ -180,19 +184,38 @@ class TestCommissionBill(PagoEfectivoReconcileCommon):
         st_line = self._commission_line(record)
         self.assertAlmostEqual(st_line.amount, -0.60)  # the clearing keeps the rows'
 
+        # The bill is PagoEfectivo's electronic invoice, nothing more.
         bill = record.commission_bill_ids
+        self.assertLines(bill.invoice_line_ids, [(self.bank_fees, self.igv, 0.5, 0.5)])
         self.assertAlmostEqual(bill.amount_tax, 0.09)
-        adjustment = bill.invoice_line_ids.filtered(
-            lambda line: line.pagoefectivo_bill_line == "igv_adjustment"
-        )
-        self.assertLines(
-            adjustment, [(self.bank_fees, self.env["account.tax"], 0.01, 0.01)]
-        )
-        self.assertAlmostEqual(bill.amount_total, 0.60)
+        self.assertAlmostEqual(bill.amount_total, 0.59)
 
         bill = self._post_as_accountant(bill)
+
         self.assertIn(bill.payment_state, ("paid", "in_payment"))
-        self.assertTrue(self._owed(st_line).reconciled)
+        owed = self._owed(st_line)
+        self.assertTrue(owed.reconciled)
+        rounding = (
+            owed.full_reconcile_id.reconciled_line_ids.move_id - bill - st_line.move_id
+        )
+        self.assertEqual(
+            (rounding.move_type, rounding.state, str(rounding.date)),
+            ("entry", "posted", "2026-04-30"),
+        )
+        self.assertIn(bill.name, rounding.ref)
+        loss = self._clearing().pagoefectivo_loss_account_id
+        self.assertLines(
+            rounding.line_ids,
+            [
+                (self.payable, self.env["account.tax"], -0.01, -0.01),
+                (loss, self.env["account.tax"], 0.01, 0.01),
+            ],
+        )
+        self.assertEqual(
+            rounding.line_ids.partner_id,
+            self.pagoefectivo_supplier.commercial_partner_id,
+        )
+        self.assertFalse(bill.activity_ids)
 
     def test_monthly_bill_collects_the_month_until_posted(self):
         self._clearing().pagoefectivo_commission_bill = "month"
@@ -217,6 +240,45 @@ class TestCommissionBill(PagoEfectivoReconcileCommon):
         self.assertEqual(third.commission_bill_ids.state, "draft")
         self.assertNotEqual(may.commission_bill_ids, third.commission_bill_ids)
 
+    def test_accountant_price_kept_and_a_larger_difference_left_open(self):
+        self._clearing().pagoefectivo_commission_bill = "month"
+        first = self._settle((100.0,), (4, 7), filename="liq-0407.csv")
+        bill = first.commission_bill_ids
+        line = bill.invoice_line_ids
+        # The accountant starts keying in PagoEfectivo's invoice, which says
+        # 1.50 where the settlement kept 2.50.
+        bill.with_user(self.accountant).write(
+            {
+                "ref": "F001-7",
+                "invoice_line_ids": [Command.update(line.id, {"price_unit": 1.5})],
+            }
+        )
+
+        second = self._settle((200.0,), (4, 14), filename="liq-0414.csv")
+
+        self.assertNotEqual(second.commission_bill_ids, bill)  # a new one
+        self.assertAlmostEqual(line.price_unit, 1.5)
+        self.assertEqual(bill.pagoefectivo_settlement_ids, first)
+        self.assertAlmostEqual(bill.amount_total, 1.77)
+
+        bill = self._post_as_accountant(bill, number="F001-7")
+
+        # 2.95 owed, 1.77 billed: 1.18 is more than the 1.00 booked on its
+        # own as rounding (no tolerance on the journal).
+        owed = self._owed(self._commission_line(first))
+        self.assertFalse(owed.reconciled)
+        self.assertAlmostEqual(owed.amount_residual, 1.18)
+        self.assertIn(bill.payment_state, ("paid", "in_payment"))
+        self.assertEqual(
+            owed.matched_credit_ids.credit_move_id.move_id, bill
+        )  # no entry of its own
+        activity = bill.activity_ids
+        self.assertEqual(
+            activity.summary, "PagoEfectivo bill differs from its settlements"
+        )
+        self.assertIn("liq-0407.csv", activity.note)
+        self.assertIn("1.18", activity.note)
+
     # === SET-UP, TRUST, UNDO === #
 
     def test_missing_supplier_stops_the_file_naming_the_field(self):
@@ -234,6 +296,48 @@ class TestCommissionBill(PagoEfectivoReconcileCommon):
         self._process_imports()
         self.assertEqual(record.state, "done")
         self.assertAlmostEqual(record.commission_bill_ids.amount_total, 2.95)
+
+    def test_igv_without_commission_tax_stops_the_file_naming_the_field(self):
+        journal = self._clearing()
+        journal.pagoefectivo_commission_tax_id = False
+        with mute_logger(JOB_LOGGER):
+            record = self._settle((100.0,), (4, 7))
+        self.assertEqual(record.state, "failed")
+        self.assertIn("Commission Tax", record.job_error)
+        self.assertIn(journal.display_name, record.job_error)
+        self.assertFalse(record.commission_bill_ids)
+
+        # A settlement without IGV needs no tax.
+        self.commission = reports.Commission(igv=Decimal("0"))
+        untaxed = self._settle((100.0,), (4, 8), filename="sin-igv.csv")
+        self.assertEqual(untaxed.state, "done")
+        bill = untaxed.commission_bill_ids
+        self.assertLines(
+            bill.invoice_line_ids, [(self.bank_fees, self.env["account.tax"], 2.5, 2.5)]
+        )
+        self.assertAlmostEqual(bill.amount_total, 2.50)
+
+    def test_supplier_without_ruc_stops_the_file_naming_the_partner(self):
+        self.pagoefectivo_supplier.vat = False
+        with mute_logger(JOB_LOGGER):
+            record = self._settle((100.0,), (4, 7))
+        self.assertEqual(record.state, "failed")
+        self.assertIn("RUC", record.job_error)
+        self.assertIn("PagoEfectivo S.A.C.", record.job_error)
+        self.assertFalse(record.commission_bill_ids)
+
+    def test_settlement_without_deposit_row_dated_by_its_last_operation(self):
+        txs = self._transaction(100.0) | self._transaction(50.0)
+        cips = [
+            self._cip(txs[0], self.lima(2026, 4, 6, 10)),
+            self._cip(txs[1], self.lima(2026, 4, 9, 23)),
+        ]
+        rows = reports.settlement_csv(cips, self.commission).splitlines()
+        self.assertTrue(rows[-1].startswith(reports.DEPOSIT))
+        content = "\r\n".join(rows[:-1]) + "\r\n"
+        with mute_logger(MATCHING_LOGGER):
+            record = self._import(content.encode())
+        self.assertEqual(str(self._commission_line(record).date), "2026-04-09")
 
     def test_unverified_rows_are_billed_once_pagoefectivo_confirms_them(self):
         confirmed = self._transaction(100.0)
@@ -297,4 +401,18 @@ class TestCommissionBill(PagoEfectivoReconcileCommon):
         activity = bill.activity_ids
         self.assertEqual(activity.summary, "PagoEfectivo credit note needed")
         self.assertIn("liq-0407.csv", activity.note)
+        self.assertIn("2.95", activity.note)
+
+    def test_undo_leaves_a_bill_being_completed_and_asks_for_a_credit_note(self):
+        record = self._settle((100.0,), (4, 7))
+        bill = record.commission_bill_ids
+        bill.with_user(self.accountant).ref = "F001-9"
+
+        record.action_undo()
+
+        self.assertEqual(bill.state, "draft")
+        self.assertEqual(bill.pagoefectivo_settlement_ids, record)
+        self.assertAlmostEqual(bill.amount_total, 2.95)
+        activity = bill.activity_ids
+        self.assertEqual(activity.summary, "PagoEfectivo credit note needed")
         self.assertIn("2.95", activity.note)

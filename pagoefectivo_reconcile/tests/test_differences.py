@@ -40,13 +40,13 @@ class TestDifferences(PagoEfectivoReconcileCommon):
             lambda line: line.account_id == account
         )
 
-    def _unknown_cip(self, amount, cip, paid_at):
+    def _unknown_cip(self, amount, paid_at):
         """A paid CIP of `amount` no transaction of Odoo has."""
-        tx = self._transaction(amount)
-        row = self._cip(tx, paid_at)
-        row["cip"], row["transactionCode"] = cip, "NOT-OURS"
-        record = self._import(self._settlement([row]))
-        return record.operation_ids.filtered(lambda o: o.cip == str(cip))
+        elsewhere = self._paid_elsewhere(amount)
+        record = self._import(self._settlement([self._cip(elsewhere, paid_at)]))
+        return record.operation_ids.filtered(
+            lambda o: o.cip == elsewhere.provider_reference
+        )
 
     def _unpaid_invoice_paid_with(self, invoice_amount, paid, paid_at):
         """An amount mismatch whose candidate is the invoice itself: its
@@ -79,7 +79,8 @@ class TestDifferences(PagoEfectivoReconcileCommon):
         ops = record.operation_ids
         more_op = ops.filtered(lambda o: o.cip == more.provider_reference)
         less_op = ops.filtered(lambda o: o.cip == less.provider_reference)
-        gain = self._items(more_op, company.default_cash_difference_income_account_id)
+        self.assertEqual(self.journal.pagoefectivo_gain_account_id.code[:4], "7599")
+        gain = self._items(more_op, self.journal.pagoefectivo_gain_account_id)
         loss = self._items(less_op, company.default_cash_difference_expense_account_id)
         self.assertEqual(gain.account_id.account_type, "income_other")
         self.assertEqual(loss.account_id.account_type, "expense")
@@ -89,10 +90,11 @@ class TestDifferences(PagoEfectivoReconcileCommon):
         self.assertAlmostEqual(less_op.writeoff_amount, -0.70)
         self.assertFalse(more_op.writeoff_by_id)  # automatic, within the tolerance
 
-    def test_unknown_receipt_waits_on_advances_then_is_assigned(self):
-        advances = self.env["account.chart.template"].ref("chart122")
-        self.assertEqual(self.journal.pagoefectivo_advance_account_id, advances)
-        op = self._unknown_cip(45.0, 99999901, self.lima(2026, 5, 5, 9))
+    def test_unknown_receipt_waits_as_a_liability_then_is_assigned(self):
+        # 4699: a liability until someone is known to have paid it.
+        unknown_receipts = self.env["account.chart.template"].ref("chart4699")
+        self.assertEqual(self.journal.pagoefectivo_advance_account_id, unknown_receipts)
+        op = self._unknown_cip(45.0, self.lima(2026, 5, 5, 9))
         self.assertEqual(op.reason, "unknown_cip")
 
         op = op.with_user(self.adviser)
@@ -101,7 +103,7 @@ class TestDifferences(PagoEfectivoReconcileCommon):
         )
         self.assertEqual(op.state, "reconciled")
         self.assertTrue(op.statement_line_id.is_reconciled)
-        receipt = self._items(op, advances)
+        receipt = self._items(op, unknown_receipts)
         self.assertAlmostEqual(receipt.credit, 45.0)
         self.assertFalse(
             op.statement_line_id.line_ids.filtered(
@@ -151,8 +153,8 @@ class TestDifferences(PagoEfectivoReconcileCommon):
         self.assertAlmostEqual(self._items(refund, pending).debit, 30.0)
 
     def test_write_off_beyond_tolerance_needs_an_adviser_and_a_reason(self):
-        small = self._unknown_cip(0.80, 99999902, self.lima(2026, 5, 7, 9))
-        large = self._unknown_cip(45.0, 99999903, self.lima(2026, 5, 7, 10))
+        small = self._unknown_cip(0.80, self.lima(2026, 5, 7, 9))
+        large = self._unknown_cip(45.0, self.lima(2026, 5, 7, 10))
 
         # Within the tolerance an accountant writes off, no reason needed.
         small = small.with_user(self.accountant)

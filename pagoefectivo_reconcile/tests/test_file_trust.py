@@ -262,6 +262,13 @@ class TestFileTrust(PagoEfectivoReconcileCommon):
         self.assertEqual(record.matched_count, 2)
         self.assertTrue(self._outstanding(tx).reconciled)
 
+        # Undone and deleted by the accountant: the file is never taken again.
+        record.action_undo()
+        record.unlink()
+        self.env["pagoefectivo.import"]._cron_import_journal_files()
+        self.assertFalse(self._imports_of(attachment))
+        self.assertEqual(attachment.description, "PagoEfectivo: imported")
+
     def test_imports_record_who_brought_the_file(self):
         journal = self._clearing()
         by_hand, attached = self._transaction(36.0), self._transaction(37.0)
@@ -310,3 +317,15 @@ class TestFileTrust(PagoEfectivoReconcileCommon):
         )
         with self.assertRaises(ValidationError):
             journal.pagoefectivo_allowed_senders = "tesoreria, %s" % ALLOWED
+
+    def test_a_cip_pagoefectivo_never_saw_settles_no_invoice(self):
+        tx = self._transaction(46.0, state="pending")  # an open invoice of 46.00
+        row = self._cip(tx, self.lima(2026, 3, 6, 15))
+        row["cip"], row["transactionCode"] = 99999999, "FORGED"
+        record = self._import(self._settlement([row]))
+        op = record.operation_ids.filtered(lambda o: o.cip == "99999999")
+        self.assertEqual((op.state, op.reason), ("exception", "unverified"))
+        self.assertIn("does not return CIP 99999999", op.note)
+        self.assertFalse(op.candidate_line_ids)
+        self.assertFalse(op.statement_line_id)
+        self.assertNotEqual(tx.invoice_ids.payment_state, "paid")

@@ -62,7 +62,7 @@ class TestSettlementDelay(PagoEfectivoReconcileCommon):
 
         self.assertFalse(op.overdue)
         exceptions = self.env["pagoefectivo.operation"].search(
-            ["|", ("state", "=", "exception"), ("overdue", "=", True)]
+            ["|", ("state", "in", ("exception", "to_match")), ("overdue", "=", True)]
         )
         self.assertFalse(exceptions, "the default exceptions list is empty")
 

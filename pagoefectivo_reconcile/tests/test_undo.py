@@ -141,10 +141,13 @@ class TestUndo(PagoEfectivoReconcileCommon):
 
     def test_an_exception_is_reconciled_on_its_own_line(self):
         tx = self._transaction(77.0, state="pending")  # its invoice is open
-        row = self._cip(tx, self.lima(2026, 4, 7, 10))
-        row.update(cip=99999999, transactionCode="OTHER", additionalData="")
-        record = self._import(self._settlement([row]))
-        op = record.operation_ids.filtered(lambda o: o.cip == "99999999")
+        elsewhere = self._paid_elsewhere(77.0)
+        record = self._import(
+            self._settlement([self._cip(elsewhere, self.lima(2026, 4, 7, 10))])
+        )
+        op = record.operation_ids.filtered(
+            lambda o: o.cip == elsewhere.provider_reference
+        )
         self.assertEqual(op.reason, "unknown_cip")
         waiting = op.statement_line_id
         self.assertFalse(waiting.is_reconciled)
@@ -156,3 +159,25 @@ class TestUndo(PagoEfectivoReconcileCommon):
         self.assertEqual(waiting.move_id.name, name)
         self.assertTrue(waiting.is_reconciled)
         self.assertEqual(tx.invoice_ids.payment_state, "paid")
+
+    def test_undo_one_cip_then_the_file_reverses_each_amount_once(self):
+        txs, record, ops = self._day_of((21.0, 22.0, 23.0))
+        journal = record.operation_ids.journal_id
+        ops[txs[1]].action_undo()
+
+        record.action_undo()
+
+        self.assertAlmostEqual(self._balance(journal), 0.0)
+        self.assertTrue(all(self._statement_lines(journal).mapped("is_reconciled")))
+        self.assertFalse(any(self._outstanding(tx).reconciled for tx in txs))
+        outstanding = txs[0].payment_id.outstanding_account_id
+        clearing_items = self.env["account.move.line"].search(
+            [("journal_id", "=", journal.id), ("account_id", "=", outstanding.id)]
+        )
+        self.assertAlmostEqual(sum(clearing_items.mapped("balance")), 0.0)
+        self.assertFalse(clearing_items.filtered(lambda line: not line.reconciled))
+        self.assertEqual(len(record.operation_ids.reversal_line_ids), 3)
+
+        record.action_reconcile()
+        self.assertTrue(all(self._outstanding(tx).reconciled for tx in txs))
+        self.assertAlmostEqual(self._balance(journal), 0.0)

@@ -16,5 +16,7 @@ class PagoEfectivoAssignWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        self.operation_id._assign_to_customer(self.partner_id)
+        self.operation_id._check_can_act()
+        self.partner_id.check_access("read")
+        self.operation_id.sudo()._assign_to_customer(self.partner_id)
         return {"type": "ir.actions.act_window_close"}

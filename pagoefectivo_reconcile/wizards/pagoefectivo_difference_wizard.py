@@ -26,7 +26,7 @@ class PagoEfectivoDifferenceWizard(models.TransientModel):
             ("write_off", "Write off the difference"),
             ("keep_open", "Keep the rest of the candidate open"),
         ],
-        string="Difference",
+        string="What to Do",
         required=True,
         default="write_off",
     )
@@ -55,7 +55,8 @@ class PagoEfectivoDifferenceWizard(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        self.operation_id._settle_difference(
+        self.operation_id._check_can_act()
+        self.operation_id.sudo()._settle_difference(
             self.line_id, keep_open=self.mode == "keep_open", reason=self.reason
         )
         return {"type": "ir.actions.act_window_close"}
