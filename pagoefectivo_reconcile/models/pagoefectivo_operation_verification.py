@@ -239,23 +239,10 @@ class PagoEfectivoOperation(models.Model):
                     refunded=self._money(refunded),
                 )
             return ""
-        if not tx:  # an unknown CIP: paid for the row's amount
-            if (
-                result.get("currency") != self.currency_id.name
-                or amount is None
-                or self.currency_id.compare_amounts(amount, self.gross)
-            ):
-                return self.env._(
-                    "Not confirmed by PagoEfectivo: CIP %(cip)s was paid "
-                    "%(amount)s %(currency)s there, not %(expected)s.",
-                    cip=self.cip,
-                    amount=result.get("amount"),
-                    currency=result.get("currency"),
-                    expected=self._money(self.gross),
-                )
-            return ""
-        if tx.provider_reference != self.cip and (
-            result.get("transactionCode") != tx.reference
+        if (
+            tx
+            and tx.provider_reference != self.cip
+            and (result.get("transactionCode") != tx.reference)
         ):
             return self.env._(
                 "Not confirmed by PagoEfectivo: CIP %(cip)s is for transaction "
@@ -264,10 +251,13 @@ class PagoEfectivoOperation(models.Model):
                 code=result.get("transactionCode"),
                 reference=tx.reference,
             )
+        # Paid for its transaction's amount; an unknown CIP, for the row's.
+        currency = tx.currency_id if tx else self.currency_id
+        expected = tx.amount if tx else self.gross
         if (
-            result.get("currency") != tx.currency_id.name
+            result.get("currency") != currency.name
             or amount is None
-            or tx.currency_id.compare_amounts(amount, tx.amount)
+            or currency.compare_amounts(amount, expected)
         ):
             return self.env._(
                 "Not confirmed by PagoEfectivo: CIP %(cip)s was paid %(amount)s "
@@ -275,6 +265,6 @@ class PagoEfectivoOperation(models.Model):
                 cip=self.cip,
                 amount=result.get("amount"),
                 currency=result.get("currency"),
-                expected=format_amount(self.env, tx.amount, tx.currency_id),
+                expected=format_amount(self.env, expected, currency),
             )
         return ""
