@@ -55,10 +55,13 @@ class TestReconcileOca(PagoEfectivoReconcileCommon):
         self.assertTrue(self.env.context.get("_test_account_reconcile_oca"))
         known, elsewhere = self._transaction(81.0), self._transaction(82.0)
         paid_at = self.lima(2026, 6, 8, 10)
-        cips = [self._cip(known, paid_at), self._cip(elsewhere, paid_at)]
-        cips[1]["cip"], cips[1]["transactionCode"] = 55555555, "ELSEWHERE"
+        # A CIP PagoEfectivo saw paid that no Odoo transaction has.
+        stranger = self._paid_elsewhere(82.0)
+        cips = [self._cip(known, paid_at), self._cip(stranger, paid_at)]
         record = self._import(self._settlement(cips))
-        op = record.operation_ids.filtered(lambda o: o.cip == "55555555")
+        op = record.operation_ids.filtered(
+            lambda o: o.cip == stranger.provider_reference
+        )
         self.assertEqual((op.state, op.reason), ("exception", "unknown_cip"))
         journal = op.journal_id
         journal.reconcile_mode = mode

@@ -59,8 +59,10 @@ class TestCipTrust(PagoEfectivoReconcileCommon):
         self.assertEqual((op.state, op.transaction_id), ("reconciled", live_tx))
         self.assertTrue(self._outstanding(live_tx).reconciled)
         self.assertFalse(self._outstanding(sandbox_tx).reconciled)
+        # No production transaction has it, and production PagoEfectivo does
+        # not vouch for it: unverified, never settled.
         op = self._op(record, sandbox_only.provider_reference)
-        self.assertEqual((op.reason, op.transaction_id.id), ("unknown_cip", False))
+        self.assertEqual((op.reason, op.transaction_id.id), ("unverified", False))
         self.assertFalse(self._outstanding(sandbox_only).reconciled)
 
     def test_of_two_transactions_with_one_cip_the_paid_one(self):

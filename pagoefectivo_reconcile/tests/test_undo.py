@@ -176,7 +176,8 @@ class TestUndo(PagoEfectivoReconcileCommon):
         )
         self.assertAlmostEqual(sum(clearing_items.mapped("balance")), 0.0)
         self.assertFalse(clearing_items.filtered(lambda line: not line.reconciled))
-        self.assertEqual(len(record.operation_ids.reversal_line_ids), 3)
+        # The CIP's share, the rest of its day, the deposit, the commissions.
+        self.assertEqual(len(record.operation_ids.reversal_line_ids), 4)
 
         record.action_reconcile()
         self.assertTrue(all(self._outstanding(tx).reconciled for tx in txs))
