@@ -1,5 +1,7 @@
+import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from email.message import EmailMessage
 from types import SimpleNamespace
 
 from odoo.fields import Command
@@ -181,6 +183,34 @@ class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
             reference=cip["transactionCode"],
             currency_id=currency,
             amount=amount,
+        )
+
+    def _deliver_email(self, journal, sender, content, filename, return_path=None):
+        """Deliver an email from `sender` with `content` attached to the
+        journal, as its alias would: through the mail gateway. Returns the
+        attachment."""
+        message = EmailMessage()
+        if return_path:
+            message["Return-Path"] = "<%s>" % return_path
+        message["From"] = sender
+        message["To"] = "pagoefectivo@example.com"
+        message["Subject"] = "Liquidación PagoEfectivo"
+        message["Message-Id"] = "<%s@example.com>" % uuid.uuid4()
+        message.set_content("Adjunto la liquidación del día.")
+        message.add_attachment(
+            content, maintype="text", subtype="csv", filename=filename
+        )
+        self.env["mail.thread"].message_process(
+            "account.journal", message.as_bytes(), thread_id=journal.id
+        )
+        return self.env["ir.attachment"].search(
+            [
+                ("res_model", "=", "account.journal"),
+                ("res_id", "=", journal.id),
+                ("name", "=", filename),
+            ],
+            order="id desc",
+            limit=1,
         )
 
     def _statement_lines(self, journal):

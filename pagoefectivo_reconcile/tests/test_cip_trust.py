@@ -1,7 +1,5 @@
 import json
-import uuid
 from datetime import timedelta
-from email.message import EmailMessage
 from unittest.mock import patch
 
 from odoo.tests import tagged
@@ -179,22 +177,13 @@ class TestCipTrust(PagoEfectivoReconcileCommon):
 
     def _email(self, journal, return_path, filename):
         tx = self._transaction(12.0)
-        message = EmailMessage()
-        message["Return-Path"] = "<%s>" % return_path
-        message["From"] = "PagoEfectivo <%s>" % ALLOWED
-        message["To"] = "pagoefectivo@example.com"
-        message["Subject"] = "Liquidación"
-        message["Message-Id"] = "<%s@example.com>" % uuid.uuid4()
-        message.set_content("Adjunto.")
         content = self._settlement([self._cip(tx, self.lima(2026, 8, 17, 10))])
-        message.add_attachment(
-            content, maintype="text", subtype="csv", filename=filename
-        )
-        self.env["mail.thread"].message_process(
-            "account.journal", message.as_bytes(), thread_id=journal.id
-        )
-        attachment = self.env["ir.attachment"].search(
-            [("res_model", "=", "account.journal"), ("name", "=", filename)]
+        attachment = self._deliver_email(
+            journal,
+            "PagoEfectivo <%s>" % ALLOWED,
+            content,
+            filename,
+            return_path=return_path,
         )
         return attachment, tx
 

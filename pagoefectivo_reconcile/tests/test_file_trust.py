@@ -1,7 +1,5 @@
 import base64
 import json
-import uuid
-from email.message import EmailMessage
 
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
@@ -174,29 +172,7 @@ class TestFileTrust(PagoEfectivoReconcileCommon):
     # === FILES BY EMAIL === #
 
     def _email(self, journal, sender, content, filename="liquidacion.csv"):
-        """Deliver an email with `content` attached to the journal, as its alias
-        would: through the mail gateway."""
-        message = EmailMessage()
-        message["From"] = sender
-        message["To"] = "pagoefectivo@example.com"
-        message["Subject"] = "Liquidación PagoEfectivo"
-        message["Message-Id"] = "<%s@example.com>" % uuid.uuid4()
-        message.set_content("Adjunto la liquidación del día.")
-        message.add_attachment(
-            content, maintype="text", subtype="csv", filename=filename
-        )
-        self.env["mail.thread"].message_process(
-            "account.journal", message.as_bytes(), thread_id=journal.id
-        )
-        return self.env["ir.attachment"].search(
-            [
-                ("res_model", "=", "account.journal"),
-                ("res_id", "=", journal.id),
-                ("name", "=", filename),
-            ],
-            order="id desc",
-            limit=1,
-        )
+        return self._deliver_email(journal, sender, content, filename)
 
     def _imports_of(self, attachment):
         return self.env["pagoefectivo.import"].search(

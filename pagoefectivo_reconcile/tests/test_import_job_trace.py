@@ -1,5 +1,3 @@
-import uuid
-from email.message import EmailMessage
 from unittest.mock import patch
 
 from odoo.fields import Command
@@ -53,18 +51,7 @@ class TestImportJobTrace(PagoEfectivoReconcileCommon):
         return unknown, content
 
     def _email(self, journal, content, filename):
-        message = EmailMessage()
-        message["From"] = SENDER
-        message["To"] = "pagoefectivo@example.com"
-        message["Subject"] = "Liquidación"
-        message["Message-Id"] = "<%s@example.com>" % uuid.uuid4()
-        message.set_content("Adjunto.")
-        message.add_attachment(
-            content, maintype="text", subtype="csv", filename=filename
-        )
-        self.env["mail.thread"].message_process(
-            "account.journal", message.as_bytes(), thread_id=journal.id
-        )
+        self._deliver_email(journal, SENDER, content, filename)
 
     def _stop_at_the_next_step(self, journal):
         """The clearing journal loses its transfer account after the file was
