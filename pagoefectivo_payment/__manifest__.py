@@ -17,9 +17,14 @@
         "views/payment_provider_views.xml",
         "views/payment_provider_voucher_views.xml",
         "views/payment_transaction_views.xml",
+        "views/payment_transaction_refund_views.xml",
+        "views/payment_provider_refund_views.xml",
+        "views/account_payment_views.xml",
+        "views/sale_order_views.xml",
         "views/pagoefectivo_notification_views.xml",
         "views/pagoefectivo_api_log_views.xml",
         "wizards/pagoefectivo_extend_voucher_views.xml",
+        "wizards/pagoefectivo_refund_confirm_views.xml",
         "views/pagoefectivo_menus.xml",
         "data/payment_method_data.xml",
         "data/payment_provider_data.xml",
@@ -27,6 +32,8 @@
         "data/ir_cron_data.xml",
         "data/ir_cron_reminder.xml",
         "data/mail_template_data.xml",
+        "data/ir_cron_refund.xml",
+        "data/mail_template_refund.xml",
     ],
     "assets": {
         "web.assets_frontend": [

@@ -12,3 +12,6 @@ from . import sale_order
 from . import payment_provider_health
 from . import payment_provider_voucher_mail
 from . import payment_transaction_voucher_mail
+from . import pagoefectivo_refund_confirmation
+from . import payment_provider_refund
+from . import payment_transaction_refund

@@ -1,3 +1,4 @@
+import hashlib
 import json
 
 from psycopg2 import errors as pg_errors
@@ -18,14 +19,15 @@ REVIEW_REASONS = [
     ("unknown_event", "Unknown event"),
     ("amount_mismatch", "Amount mismatch"),
     ("currency_mismatch", "Currency mismatch"),
-    ("refund", "Refund to track"),
+    ("refund", "Refund not requested in Odoo"),
+    ("refund_exceeds", "Refund exceeds the payment"),
     ("error", "Could not be applied"),
     ("date_unreadable", "Unreadable date"),
     ("paid_twice", "Paid twice: refund needed"),
 ]
 
 # Reasons of notifications that were applied all the same.
-APPLIED_REASONS = ("date_unreadable",)
+APPLIED_REASONS = ("date_unreadable", "refund")
 
 # What PagoEfectivo sent: the audit trail, written once at reception.
 AUDIT_FIELDS = (
@@ -174,10 +176,7 @@ class PagoEfectivoNotification(models.Model):
         if self.event_type not in const.KNOWN_EVENTS:
             return self._flag("unknown_event", self.env._("Unknown event type."))
         if self.event_type == const.EVENT_REFUNDED:
-            return self._flag(
-                "refund",
-                self.env._("PagoEfectivo reports a refund: track it in accounting."),
-            )
+            return self._apply_refund(tx)
         if self.event_type == const.EVENT_PAID:
             return self._apply_payment(tx, payload)
         return self._apply_state_change(tx, payload)
@@ -228,6 +227,82 @@ class PagoEfectivoNotification(models.Model):
                 ),
             )
         return self._set_outcome("applied", self.env._("Transaction paid."))
+
+    def _apply_refund(self, tx):
+        """PagoEfectivo signed it: it confirms the refund request it matches."""
+        if self.currency_name != tx.currency_id.name:
+            return self._flag(
+                "currency_mismatch",
+                self.env._(
+                    "PagoEfectivo reports a refund in %(currency)s of a payment in "
+                    "%(expected)s. Nothing was booked.",
+                    currency=self.currency_name,
+                    expected=tx.currency_id.name,
+                ),
+            )
+        try:
+            amount = float(self.amount)
+        except (TypeError, ValueError):
+            return self._flag(
+                "amount_mismatch",
+                self.env._(
+                    "The refunded amount could not be read: %(amount)s. Nothing was "
+                    "booked.",
+                    amount=self.amount,
+                ),
+            )
+        outcome, refund = self.env["payment.transaction"]._pagoefectivo_confirm_refund(
+            tx,
+            amount,
+            self._refund_reference(),
+            self.received_at,
+            source="webhook",
+        )
+        if outcome == "confirmed":
+            return self._set_outcome(
+                "applied",
+                self.env._(
+                    "Refund %(reference)s confirmed and booked.",
+                    reference=refund.reference,
+                ),
+            )
+        if outcome == "duplicate":
+            return self._set_outcome(
+                "duplicate",
+                self.env._(
+                    "Refund %(reference)s was confirmed already; nothing changed.",
+                    reference=refund.reference,
+                ),
+            )
+        if outcome == "unrequested":
+            return self._flag(
+                "refund",
+                self.env._(
+                    "No refund request of %(amount)s %(currency)s was pending: the "
+                    "refund %(reference)s was booked. Check why it was made in "
+                    "PagoEfectivo's portal, and issue the credit note.",
+                    amount=self.amount,
+                    currency=self.currency_name,
+                    reference=refund.reference,
+                ),
+            )
+        return self._flag(
+            "refund_exceeds",
+            self.env._(
+                "PagoEfectivo reports a refund of %(amount)s %(currency)s, more than "
+                "is left to refund on %(reference)s. Nothing was booked.",
+                amount=self.amount,
+                currency=self.currency_name,
+                reference=tx.reference,
+            ),
+        )
+
+    def _refund_reference(self):
+        """Its operation number, else a digest of its body: a refund notified
+        twice is recognised either way."""
+        if self.operation_number:
+            return self.operation_number
+        return "sha256:" + hashlib.sha256(self.body.encode()).hexdigest()
 
     def _already_flagged(self, tx, reason, states=("review",)):
         return bool(

@@ -11,3 +11,4 @@ from . import test_voucher_portal
 from . import test_provider_health
 from . import test_recovery
 from . import test_one_cip
+from . import test_refunds

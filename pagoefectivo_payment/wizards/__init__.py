@@ -1,1 +1,3 @@
 from . import pagoefectivo_extend_voucher
+from . import pagoefectivo_refund_confirm
+from . import payment_refund_wizard
