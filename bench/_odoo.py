@@ -19,8 +19,7 @@ ENV_SCRIPT = REPO_ROOT / "tools" / "odoo-env.sh"
 
 def _shell(command):
     """Run a function of tools/odoo-env.sh and return its standard output."""
-    script = f'source "{ENV_SCRIPT}"; odoo_find; [ -z "$ODOO_PROBLEM" ] || '
-    script += '{ echo "$ODOO_PROBLEM" >&2; exit 1; }; ' + command
+    script = f'source "{ENV_SCRIPT}"; odoo_prepare >&2 || exit 1; ' + command
     return subprocess.run(
         ["bash", "-c", script], check=True, capture_output=True, text=True
     ).stdout
