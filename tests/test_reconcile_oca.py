@@ -87,3 +87,30 @@ class TestReconcileOca(PagoEfectivoReconcileCommon):
         self.assertEqual((op.state, op.manual), ("exception", False))
         self.assertEqual(self._listed_in_reconcile_screen(journal), st_line)
         self.assertTrue(self._outstanding(known).reconciled)  # untouched
+
+    def test_day_undone_in_the_oca_screen_waits_there_as_exceptions(self):
+        txs = [self._transaction(91.0), self._transaction(92.0)]
+        paid_at = self.lima(2026, 6, 9, 10)
+        record = self._import(self._settlement([self._cip(tx, paid_at) for tx in txs]))
+        day_ops = record.operation_ids.filtered(lambda o: o.transaction_id)
+        batch = day_ops.statement_line_id
+        self.assertEqual(len(batch), 1)
+        journal = batch.journal_id
+        journal.reconcile_mode = "keep"  # the line was not reconciled by OCA
+        journal.suspense_account_id.reconcile = True
+        self.assertNotIn(batch, self._listed_in_reconcile_screen(journal))
+
+        batch.unreconcile_bank_line()
+
+        self.assertEqual(set(day_ops.mapped("state")), {"exception"})
+        self.assertEqual(set(day_ops.mapped("reason")), {"undone"})
+        self.assertFalse(any(tx.payment_id.is_matched for tx in txs))
+        self.assertIn(batch, self._listed_in_reconcile_screen(journal))
+        self.assertTrue(all(tx.payment_id.move_id.state == "posted" for tx in txs))
+
+        day_ops.action_reconcile()
+
+        self.assertEqual(set(day_ops.mapped("state")), {"reconciled"})
+        self.assertTrue(batch.is_reconciled)
+        self.assertTrue(all(tx.payment_id.is_matched for tx in txs))
+        self.assertNotIn(batch, self._listed_in_reconcile_screen(journal))

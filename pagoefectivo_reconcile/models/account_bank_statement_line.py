@@ -5,9 +5,11 @@ class AccountBankStatementLine(models.Model):
     _inherit = "account.bank.statement.line"
 
     def action_undo_reconciliation(self):
-        """Reconciliation screens undo here; the exception comes back."""
+        """Reconciliation screens undo here (OCA's account_reconcile_oca too,
+        for lines it did not reconcile itself); the operations booked on the
+        line become exceptions waiting on it."""
         result = super().action_undo_reconciliation()
-        self.env["pagoefectivo.operation"]._follow_reconciliation_of(self)
+        self.env["pagoefectivo.operation"]._follow_reconciliation_of(self, undone=True)
         return result
 
     def _pagoefectivo_reverse(self):

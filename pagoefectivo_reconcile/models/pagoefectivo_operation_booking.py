@@ -51,6 +51,10 @@ class PagoEfectivoOperation(models.Model):
 
     _inherit = "pagoefectivo.operation"
 
+    reason = fields.Selection(
+        selection_add=[("undone", "Reconciliation undone")],
+        ondelete={"undone": "set null"},
+    )
     booked_date = fields.Date(
         related="statement_line_id.date",
         string="Booked On",
@@ -74,26 +78,45 @@ class PagoEfectivoOperation(models.Model):
         if commissions:
             self._book_commissions()
 
-    def _follow_statement_lines(self):
+    def _follow_statement_lines(self, undone=False):
         """Exceptions reconciled in another screen (Enterprise's, OCA's
         account_reconcile_oca, a manual entry) are reconciled here too, and
-        become exceptions again when that screen undoes it."""
+        become exceptions again when that screen undoes it. `undone`: the
+        screen's *Undo* put the whole line back on the suspense account, so
+        what this addon booked on it is undone too: those operations wait on
+        the line as exceptions, which *Reconcile Again* fills in place."""
         for op in self:
             done = op.statement_line_id.is_reconciled
             if op.state == "exception" and done:
                 op.write({"state": "reconciled", "manual": True})
-            elif op.manual and not done:
+            elif op.state == "reconciled" and not done and op.manual:
                 op.write({"state": "exception", "manual": False})
+            elif op.state == "reconciled" and not done and undone:
+                op.write(
+                    {
+                        "state": "exception",
+                        "reason": "undone",
+                        "note": self.env._(
+                            "Reconciliation undone in the reconciliation screen "
+                            "by %(user)s.",
+                            user=self.env.user.name,
+                        ),
+                        "writeoff_amount": 0.0,
+                    }
+                )
 
     @api.model
-    def _follow_reconciliation_of(self, st_lines):
-        """Called whenever journal items of `st_lines` are (un)reconciled."""
-        if not st_lines:
+    def _follow_reconciliation_of(self, st_lines, undone=False):
+        """Called whenever journal items of `st_lines` are (un)reconciled;
+        `undone`: by an *Undo* of the lines in a reconciliation screen. Not
+        while this addon unreconciles items itself to reverse them."""
+        if not st_lines or self.env.context.get("pagoefectivo_reversing"):
             return
+        states = ["exception", "reconciled"] if undone else ["exception"]
         self.sudo().search(
             Domain("statement_line_id", "in", st_lines.ids)
-            & (Domain("state", "=", "exception") | Domain("manual", "=", True))
-        )._follow_statement_lines()
+            & (Domain("state", "in", states) | Domain("manual", "=", True))
+        )._follow_statement_lines(undone=undone)
 
     def _settle_by_hand(self, lines, reason="", partial=False):
         """Book exceptions against `lines` (none: a write-off) in the user's
@@ -148,7 +171,9 @@ class PagoEfectivoOperation(models.Model):
             if entry["ops"].statement_line_id != entry["st_line"]:
                 entry["ops"].statement_line_id = entry["st_line"]
         matched.filtered("candidate_line_ids").candidate_line_ids = [Command.clear()]
-        matched.write({"state": "reconciled", "reason": False, "note": False})
+        matched.write(
+            {"state": "reconciled", "reason": False, "note": False, "manual": False}
+        )
         for op in matched:
             op._write_outcome(outcomes[op], note=outcomes[op].writeoff_reason)
         for op in exceptions:
@@ -181,18 +206,29 @@ class PagoEfectivoOperation(models.Model):
 
     def _matched_entries(self, outcomes):
         """Entries of matched operations: payments grouped by day, the rest one
-        each, and one each on the line an exception was waiting on."""
+        each, and one per line exceptions were waiting on."""
         entries = []
+        waiting = defaultdict(list)
         payments = defaultdict(list)
         for op in self:
             if op.statement_line_id:
-                entry = op._entry(op._own_counterparts(outcomes[op]))
-                entry["st_line"] = op.statement_line_id
-                entries.append(entry)
+                waiting[op.statement_line_id].append(op.id)
             elif op.kind == PAYMENT:
                 payments[op.local_date].append(op.id)
             else:
                 entries.append(op._entry(op._own_counterparts(outcomes[op])))
+        still_waiting = self.search(
+            Domain("statement_line_id", "in", list({line.id for line in waiting}))
+            & Domain("state", "=", "exception")
+            & Domain("id", "not in", self.ids)
+        )
+        for st_line, ids in waiting.items():
+            rest = still_waiting.filtered(
+                lambda op, line=st_line: op.statement_line_id == line
+            )
+            entries.append(
+                self.browse(ids)._waiting_line_entry(st_line, outcomes, rest)
+            )
         for day, day_ids in sorted(payments.items()):
             size = max(self.journal_id.pagoefectivo_batch_size, 1)
             for ids in split_every(size, day_ids):
@@ -207,6 +243,29 @@ class PagoEfectivoOperation(models.Model):
                 )
                 entries.append(ops._entry(_merge(counterparts, ref), ref=ref))
         return entries
+
+    def _waiting_line_entry(self, st_line, outcomes, rest):
+        """Entry of these operations on the line they wait on. Several wait
+        on one line when a reconciliation screen undid it: what the `rest`,
+        still waiting there, make up stays on the suspense account."""
+        if len(self) == 1:
+            entry = self._entry(self._own_counterparts(outcomes[self]))
+        else:
+            counterparts = []
+            for op in self:
+                counterparts += op._own_counterparts(outcomes[op])
+            ref = st_line.payment_ref
+            entry = self._entry(_merge(counterparts, ref), ref=ref)
+        if rest:
+            entry["counterparts"].append(
+                {
+                    "account": st_line.journal_id.suspense_account_id,
+                    "amount": -rest.currency_id.round(sum(rest.mapped("amount"))),
+                    "name": st_line.payment_ref,
+                }
+            )
+        entry["st_line"] = st_line
+        return entry
 
     def _own_counterparts(self, outcome):
         """`_counterparts`, the items that settle nothing marked as this
@@ -244,11 +303,14 @@ class PagoEfectivoOperation(models.Model):
         left = currency.round(-amount - sum(item["amount"] for item in items))
         if not currency.is_zero(left):
             self.writeoff_amount = -left
+            account = self._customer_credit_account(
+                left, outcome.targets, partner
+            ) or self.journal_id._pagoefectivo_account(
+                self._difference_field(left, outcome.targets)
+            )
             items.append(
                 {
-                    "account": self.journal_id._pagoefectivo_account(
-                        self._difference_field(left, outcome.targets)
-                    ),
+                    "account": account,
                     "amount": left,
                     "partner": partner,
                     "name": outcome.writeoff_reason or name,

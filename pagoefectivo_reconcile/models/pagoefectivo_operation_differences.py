@@ -10,9 +10,10 @@ class PagoEfectivoOperation(models.Model):
 
     Up to the journal's tolerance a difference is written off automatically;
     beyond it an accounting administrator writes it off and says why. A gain
-    goes to income and a loss to expense; a whole paid CIP written off is an
-    unknown receipt that waits on a liability until it is assigned to a
-    customer, and a whole refund waits for its credit note.
+    goes to income and a loss to expense, but what a customer paid beyond the
+    tolerance is not income: it stays the customer's credit. A whole paid CIP
+    written off is an unknown receipt that waits on a liability until it is
+    assigned to a customer, and a whole refund waits for its credit note.
     """
 
     _inherit = "pagoefectivo.operation"
@@ -129,6 +130,21 @@ class PagoEfectivoOperation(models.Model):
             )
             > 0
         )
+
+    def _customer_credit_account(self, left, targets, partner):
+        """The receivable of `partner` (the customer's commercial partner)
+        when `left`, what the operation's `targets` leave over, is an
+        overpayment beyond the tolerance: it stays open there, the customer's
+        credit for their next invoice. Else no account."""
+        if (
+            partner
+            and targets
+            and self.kind == PAYMENT
+            and self.currency_id.compare_amounts(left, 0.0) < 0
+            and self._needs_approval(left)
+        ):
+            return partner.with_company(self.company_id).property_account_receivable_id
+        return self.env["account.account"]
 
     def _difference_field(self, left, targets):
         """The journal's field of the account that takes `left`, what the

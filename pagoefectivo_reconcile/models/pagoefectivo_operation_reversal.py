@@ -32,6 +32,8 @@ class PagoEfectivoOperation(models.Model):
         An exception's statement line on the suspense account is kept for its
         next match when `keep_waiting`, else reversed too (undo of a file).
         """
+        # Reversing unreconciles items for a moment: not an undo to follow.
+        self = self.with_context(pagoefectivo_reversing=True)
         booked = self.filtered(
             lambda op: (
                 op.statement_line_id and (op.state == "reconciled" or not keep_waiting)

@@ -1,7 +1,7 @@
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import PagoEfectivoReconcileCommon
 
@@ -215,8 +215,49 @@ class TestDifferences(PagoEfectivoReconcileCommon):
 
         self._confirm_wizard(op, action, reason="Customer overpaid, to refund")
         self.assertEqual(invoice.payment_state, "paid")
+        self.assertFalse(self._items(op, self.journal.pagoefectivo_gain_account_id))
+
+    def test_overpayment_beyond_tolerance_is_the_customers_credit(self):
+        op, invoice = self._unpaid_invoice_paid_with(
+            100.0, 130.0, self.lima(2026, 5, 14, 10)
+        )
+        customer = invoice.commercial_partner_id
+        op = op.with_user(self.adviser)
+        action = op.action_accept_candidate()
+        wizard = self.env[action["res_model"]].with_context(**action["context"])
+        receivable = customer.property_account_receivable_id
+        self.assertEqual(Form(wizard).account_id, receivable)
+
+        self._confirm_wizard(op, action, reason="Customer overpaid")
+
+        self.assertEqual(op.state, "reconciled")
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertFalse(self._items(op, self.journal.pagoefectivo_gain_account_id))
+        credit = self._items(op, receivable).filtered(lambda line: not line.reconciled)
+        self.assertEqual(credit.partner_id, customer)
+        self.assertAlmostEqual(credit.amount_residual, -30.0)
+        # In the partner ledger, and offered on the customer's next invoice.
+        next_invoice = self._invoice(30.0, partner=customer)
+        outstanding = next_invoice.invoice_outstanding_credits_debits_widget["content"]
+        self.assertIn(credit.id, [item["id"] for item in outstanding])
+        next_invoice.js_assign_outstanding_line(credit.id)
+        self.assertEqual(next_invoice.payment_state, "paid")
+
+    def test_overpayment_within_tolerance_accepted_is_a_gain(self):
+        self.journal.pagoefectivo_tolerance = 0.10
+        op, invoice = self._unpaid_invoice_paid_with(
+            100.0, 100.50, self.lima(2026, 5, 15, 10)
+        )
+        self.journal.pagoefectivo_tolerance = 1.0
+        op = op.with_user(self.accountant)
+        self._confirm_wizard(op, op.action_accept_candidate())
+        self.assertEqual(invoice.payment_state, "paid")
         gain = self._items(op, self.journal.pagoefectivo_gain_account_id)
-        self.assertAlmostEqual(gain.credit, 30.0)
+        self.assertAlmostEqual(gain.credit, 0.50)
+        receivable = invoice.commercial_partner_id.property_account_receivable_id
+        self.assertFalse(
+            self._items(op, receivable).filtered(lambda line: not line.reconciled)
+        )
 
     def test_unverified_row_cannot_be_written_off(self):
         tx = self._issued_transaction(40.0)  # issued, never paid

@@ -1,5 +1,5 @@
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import PagoEfectivoReconcileCommon
 
@@ -182,3 +182,59 @@ class TestUndo(PagoEfectivoReconcileCommon):
         record.action_reconcile()
         self.assertTrue(all(self._outstanding(tx).reconciled for tx in txs))
         self.assertAlmostEqual(self._balance(journal), 0.0)
+
+    def test_undo_of_a_day_in_the_reconciliation_screen_and_reconcile_again(self):
+        txs, record, ops = self._day_of((51.0, 52.0, 53.0))
+        batch = ops[txs[0]].statement_line_id
+        day_ops = record.operation_ids.filtered(lambda o: o.statement_line_id == batch)
+        self.assertEqual(len(day_ops), 3)
+        journal = batch.journal_id
+        moves = self._moves(journal)
+        lines = self._statement_lines(journal)
+        accountant = new_test_user(
+            self.env, login="pe_undoer", groups="account.group_account_user"
+        )
+
+        batch.with_user(accountant).action_undo_reconciliation()
+
+        self.assertFalse(batch.is_reconciled)
+        self.assertEqual(set(day_ops.mapped("state")), {"exception"})
+        self.assertEqual(set(day_ops.mapped("reason")), {"undone"})
+        self.assertIn("pe_undoer", day_ops[0].note)
+        self.assertEqual(day_ops.statement_line_id, batch)
+        self.assertEqual(record.exception_count, 3)
+        self.assertFalse(any(tx.payment_id.is_matched for tx in txs))
+        self.assertFalse(any(self._outstanding(tx).reconciled for tx in txs))
+        _liquidity, suspense, _others = batch._seek_for_lines()
+        self.assertAlmostEqual(sum(suspense.mapped("credit")), 156.0)
+        placeholder = suspense
+
+        day_ops.with_user(accountant).action_reconcile()  # Reconcile Again
+
+        self.assertEqual(set(day_ops.mapped("state")), {"reconciled"})
+        self.assertFalse(any(day_ops.mapped("manual")))
+        self.assertEqual(day_ops.statement_line_id, batch)
+        self.assertTrue(batch.is_reconciled)
+        self.assertTrue(all(self._outstanding(tx).reconciled for tx in txs))
+        self.assertEqual(self._statement_lines(journal), lines)  # none new
+        self.assertEqual(self._moves(journal), moves)
+        self.assertEqual(set(moves.mapped("state")), {"posted"})
+        self.assertFalse(placeholder.exists())
+        self.assertEqual(record.exception_count, 0)
+        self.assertNumberingWithoutGaps(journal)
+
+    def test_reconcile_again_of_part_of_an_undone_day(self):
+        txs, record, ops = self._day_of((61.0, 62.0))
+        batch = ops[txs[0]].statement_line_id
+        batch.action_undo_reconciliation()
+
+        ops[txs[0]].action_reconcile()
+
+        self.assertEqual(ops[txs[0]].state, "reconciled")
+        self.assertEqual(ops[txs[1]].state, "exception")
+        self.assertFalse(batch.is_reconciled)  # 62.00 still waits
+        _liquidity, suspense, _others = batch._seek_for_lines()
+        self.assertAlmostEqual(sum(suspense.mapped("credit")), 62.0)
+        ops[txs[1]].action_reconcile()
+        self.assertTrue(batch.is_reconciled)
+        self.assertTrue(all(self._outstanding(tx).reconciled for tx in txs))

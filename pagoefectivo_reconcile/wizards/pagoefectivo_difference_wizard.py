@@ -36,6 +36,11 @@ class PagoEfectivoDifferenceWizard(models.TransientModel):
         compute="_compute_difference",
         help="Set on the clearing journal.",
     )
+    customer_credit = fields.Boolean(
+        compute="_compute_difference",
+        help="The customer paid more than the candidate, beyond the tolerance: "
+        "the surplus stays open as the customer's credit.",
+    )
     needs_reason = fields.Boolean(compute="_compute_difference")
     reason = fields.Text()
 
@@ -46,8 +51,13 @@ class PagoEfectivoDifferenceWizard(models.TransientModel):
             wizard.open_amount = line.amount_residual_currency
             wizard.difference = op._difference_with(line)
             writes_off = wizard.mode == "write_off"
+            left = -wizard.difference
+            credit = op._customer_credit_account(
+                left, line, (op.partner_id or line.partner_id[:1]).commercial_partner_id
+            )
+            wizard.customer_credit = writes_off and bool(credit)
             wizard.account_id = (
-                op.journal_id[op._difference_field(-wizard.difference, line)]
+                (credit or op.journal_id[op._difference_field(left, line)])
                 if writes_off
                 else False
             )
