@@ -15,10 +15,13 @@ from . import pagoefectivo_operation_differences
 from . import account_move
 from . import account_move_line
 from . import account_partial_reconcile
+from . import account_bank_statement
 from . import account_bank_statement_line
 from . import pagoefectivo_import_report
 from . import pagoefectivo_import_cron
 from . import pagoefectivo_import_job
+from . import pagoefectivo_import_statements
+from . import pagoefectivo_clearing_day
 from . import pagoefectivo_import_source
 from . import mail_thread
 from . import pagoefectivo_operation_alerts

@@ -254,7 +254,8 @@ class PagoEfectivoImport(models.Model):
 
     def _finish_import(self):
         """The deposits, once every paid CIP of the file is stored; then the
-        commissions, one statement line per settlement and journal."""
+        commissions, one statement line per settlement and journal; then the
+        settlement's bank statements."""
         Operation = self.env["pagoefectivo.operation"]
         deposits = Operation.search(
             Domain("import_id", "=", self.id) & Domain("kind", "=", DEPOSIT)
@@ -271,6 +272,7 @@ class PagoEfectivoImport(models.Model):
             & Domain("kind", "=", PAYMENT)
             & Domain("commission_line_id", "=", False)
         )._book_commissions()
+        self._file_statements()
         attachment = self.rows_attachment_id
         self.write({"state": "done", "rows_attachment_id": False})
         attachment.sudo().unlink()

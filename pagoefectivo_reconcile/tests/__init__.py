@@ -12,3 +12,4 @@ from . import test_import_job_trace
 from . import test_cip_trust
 from . import test_differences
 from . import test_commission_bill
+from . import test_statements
