@@ -22,6 +22,7 @@
         "views/pagoefectivo_import_views.xml",
         "views/pagoefectivo_clearing_day_views.xml",
         "views/pagoefectivo_difference_wizard_views.xml",
+        "views/pagoefectivo_book_deposit_wizard_views.xml",
         "views/pagoefectivo_reconcile_menus.xml",
         "views/payment_transaction_views.xml",
     ],

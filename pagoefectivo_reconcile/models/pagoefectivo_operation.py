@@ -2,7 +2,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools.report_rows import DEPOSIT, PAYMENT, REFUND
-from .reconcile_outcome import Outcome
 
 STATES = [
     ("to_match", "To Reconcile"),
@@ -175,18 +174,21 @@ class PagoEfectivoOperation(models.Model):
         return self._difference_wizard(self.env["account.move.line"])
 
     def action_book_deposit(self):
-        """Book a deposit held back as a possible double payment, once the
-        accountant has seen it arrive in the bank."""
+        """Ask why, then book the part of a deposit held back as a possible
+        double payment, once the accountant has seen it arrive in the bank
+        (see `_book_held`)."""
+        self.ensure_one()
         self._check_can_act()
-        for op in self:
-            if op.kind != DEPOSIT or op.state != "exception":
-                raise UserError(self.env._("Only held-back deposits can be booked."))
-        transfer = self.journal_id.pagoefectivo_transfer_account_id
-        note = self.env._("Booked by %(user)s", user=self.env.user.name)
-        self.sudo()._book(
-            {op: Outcome(account=transfer, writeoff_reason=note) for op in self}
-        )
-        return True
+        self._check_can_book_held()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Book %(operation)s", operation=self.display_name),
+            "res_model": "pagoefectivo.book.deposit.wizard",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_operation_id": self.id},
+        }
 
     def action_open_document(self):
         """The order (or invoice) the paid CIP was for."""
