@@ -1,4 +1,6 @@
 from odoo import models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 
 class AccountBankStatementLine(models.Model):
@@ -7,10 +9,124 @@ class AccountBankStatementLine(models.Model):
     def action_undo_reconciliation(self):
         """Reconciliation screens undo here (OCA's account_reconcile_oca too,
         for lines it did not reconcile itself); the operations booked on the
-        line become exceptions waiting on it."""
+        line become exceptions waiting on it. Lines of this addon it could
+        not book again that way are refused before anything is undone."""
+        self._pagoefectivo_check_undo()
         result = super().action_undo_reconciliation()
         self.env["pagoefectivo.operation"]._follow_reconciliation_of(self, undone=True)
         return result
+
+    def _pagoefectivo_check_undo(self):
+        """Refuse an undo of lines of this addon that refilling could not
+        rebuild: a settlement's commissions (core would delete the payable
+        item PagoEfectivo's bill is reconciled with), a reversal, an unknown
+        receipt assigned to a customer, a line some of which was already
+        reversed (items reconciled with a reversal's, or items of an
+        operation booked elsewhere since), or one holding back part of a
+        deposit."""
+        if not self:
+            return
+        self.env["pagoefectivo.operation"].flush_model()
+        self.env["account.move.line"].flush_model(
+            ["statement_line_id", "pagoefectivo_operation_id"]
+        )
+        self.env["account.partial.reconcile"].flush_model()
+        self.env["account.move"].flush_model(["reversed_entry_id"])
+        ids = self.ids
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT 1, commission_line_id, 'commission'
+                  FROM pagoefectivo_operation
+                 WHERE commission_line_id = ANY(%(ids)s)
+                 UNION ALL
+                SELECT 2, st_line_id, 'reversal'
+                  FROM pagoefectivo_operation_reversal_rel
+                 WHERE st_line_id = ANY(%(ids)s)
+                 UNION ALL
+                SELECT 3, op.statement_line_id, 'assigned'
+                  FROM pagoefectivo_operation op
+                 WHERE op.statement_line_id = ANY(%(ids)s)
+                   AND op.assignment_move_id IS NOT NULL
+                   AND NOT EXISTS (
+                       SELECT 1 FROM account_move reversal
+                        WHERE reversal.reversed_entry_id = op.assignment_move_id)
+                 UNION ALL
+                SELECT 4, op.statement_line_id, 'held'
+                  FROM pagoefectivo_operation op
+                 WHERE op.statement_line_id = ANY(%(ids)s) AND op.held_amount != 0
+                 UNION ALL
+                SELECT 5, item.statement_line_id, 'reversed'
+                  FROM account_move_line item
+                  JOIN account_partial_reconcile partial
+                    ON item.id IN (partial.debit_move_id, partial.credit_move_id)
+                  JOIN account_move_line other
+                    ON other.id IN (partial.debit_move_id, partial.credit_move_id)
+                   AND other.id != item.id
+                  JOIN pagoefectivo_operation_reversal_rel rel
+                    ON rel.st_line_id = other.statement_line_id
+                 WHERE item.statement_line_id = ANY(%(ids)s)
+                 UNION ALL
+                SELECT 5, item.statement_line_id, 'reversed'
+                  FROM account_move_line item
+                  JOIN pagoefectivo_operation op
+                    ON op.id = item.pagoefectivo_operation_id
+                 WHERE item.statement_line_id = ANY(%(ids)s)
+                   AND op.statement_line_id IS DISTINCT FROM item.statement_line_id
+                 ORDER BY 1
+                 LIMIT 1
+                """,
+                ids=ids,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return
+        _priority, line_id, why = row
+        line = self.browse(line_id).payment_ref
+        operations = self.env._("PagoEfectivo > Operations")
+        files = self.env._("PagoEfectivo > Imported Files")
+        messages = {
+            "commission": self.env._(
+                "%(line)s books the commissions of a PagoEfectivo settlement, "
+                "which PagoEfectivo's vendor bill settles: it cannot be undone "
+                "here. Undo the file in %(files)s instead.",
+                line=line,
+                files=files,
+            ),
+            "reversal": self.env._(
+                "%(line)s reverses PagoEfectivo operations that were undone: it "
+                "cannot be undone here. Reconcile those operations again in "
+                "%(operations)s instead.",
+                line=line,
+                operations=operations,
+            ),
+            "assigned": self.env._(
+                "%(line)s carries an unknown receipt assigned to a customer: it "
+                "cannot be undone here. Reverse the assignment entry, then undo "
+                "the operation in %(operations)s instead.",
+                line=line,
+                operations=operations,
+            ),
+            "held": self.env._(
+                "%(line)s holds back part of a deposit: undone here, it could not "
+                "be booked again. Undo the operation or the file in "
+                "%(operations)s or %(files)s instead.",
+                line=line,
+                operations=operations,
+                files=files,
+            ),
+            "reversed": self.env._(
+                "What %(line)s booked was already reversed, in part or whole, by "
+                "an undo in PagoEfectivo: undone here, it could not be booked "
+                "again. Undo the operations or the file in %(operations)s or "
+                "%(files)s instead.",
+                line=line,
+                operations=operations,
+                files=files,
+            ),
+        }
+        raise UserError(messages[why])
 
     def _pagoefectivo_reverse(self):
         """Reverse these statement lines by statement lines of the opposite

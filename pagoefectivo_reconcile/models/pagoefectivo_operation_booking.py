@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
 from odoo.tools import split_every
+from odoo.tools.misc import format_amount
 
 from ..tools.report_rows import PAYMENT
 from .reconcile_outcome import Outcome
@@ -102,6 +103,8 @@ class PagoEfectivoOperation(models.Model):
                             user=self.env.user.name,
                         ),
                         "writeoff_amount": 0.0,
+                        "writeoff_by_id": False,
+                        "writeoff_note": False,
                     }
                 )
 
@@ -118,11 +121,12 @@ class PagoEfectivoOperation(models.Model):
             & (Domain("state", "in", states) | Domain("manual", "=", True))
         )._follow_statement_lines(undone=undone)
 
-    def _settle_by_hand(self, lines, reason="", partial=False):
+    def _settle_by_hand(self, lines, reason="", partial=False, label=""):
         """Book exceptions against `lines` (none: a write-off) in the user's
         name, with the user's `reason`; `partial`: settle `lines` for the
-        operations' amounts only, leaving the rest of them open."""
-        label = (
+        operations' amounts only, leaving the rest of them open. `label`: of
+        what `lines` leave over, when it is not a write-off."""
+        label = label or (
             self.env._(
                 "Written off by %(user)s: %(reason)s",
                 user=self.env.user.name,
@@ -265,6 +269,7 @@ class PagoEfectivoOperation(models.Model):
                 }
             )
         entry["st_line"] = st_line
+        entry["date"] = st_line.date  # converted at the line's rate, as its suspense
         return entry
 
     def _own_counterparts(self, outcome):
@@ -392,10 +397,26 @@ class PagoEfectivoOperation(models.Model):
         self._check_open(st_line)
         _liquidity, suspense, _others = st_line._seek_for_lines()
         lines = self._counterpart_line_vals(entry)
-        # The new items replace the suspense one exactly: the last takes the cents.
-        lines[-1]["balance"] -= st_line.company_currency_id.round(
-            sum(line["balance"] for line in lines) - sum(suspense.mapped("balance"))
-        )
+        # The new items replace the suspense one exactly: the last takes the
+        # cents each item's conversion rounded, never more.
+        currency = st_line.company_currency_id
+        booked = currency.round(sum(line["balance"] for line in lines))
+        waiting = currency.round(sum(suspense.mapped("balance")))
+        gap = currency.round(booked - waiting)
+        if currency.compare_amounts(abs(gap), currency.rounding * len(lines)) > 0:
+            raise UserError(
+                self.env._(
+                    "The operations waiting on the statement line %(line)s make "
+                    "up %(booked)s, but %(waiting)s of it waits on the suspense "
+                    "account: they cannot fill it. Undo that line's "
+                    "reconciliation in the reconciliation screen and reconcile "
+                    "them again, or reconcile the line by hand.",
+                    line=st_line.payment_ref,
+                    booked=format_amount(self.env, -booked, currency),
+                    waiting=format_amount(self.env, -waiting, currency),
+                )
+            )
+        lines[-1]["balance"] -= gap
         before = max(st_line.move_id.line_ids.ids)
         st_line.move_id.with_context(
             force_delete=True, skip_readonly_check=True, skip_invoice_sync=True

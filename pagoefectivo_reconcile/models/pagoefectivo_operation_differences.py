@@ -11,9 +11,10 @@ class PagoEfectivoOperation(models.Model):
     Up to the journal's tolerance a difference is written off automatically;
     beyond it an accounting administrator writes it off and says why. A gain
     goes to income and a loss to expense, but what a customer paid beyond the
-    tolerance is not income: it stays the customer's credit. A whole paid CIP
-    written off is an unknown receipt that waits on a liability until it is
-    assigned to a customer, and a whole refund waits for its credit note.
+    tolerance is not income, nor a write-off: it stays the customer's credit,
+    which any accountant records. A whole paid CIP written off is an unknown
+    receipt that waits on a liability until it is assigned to a customer, and
+    a whole refund waits for its credit note.
     """
 
     _inherit = "pagoefectivo.operation"
@@ -55,7 +56,10 @@ class PagoEfectivoOperation(models.Model):
         if keep_open:
             self._check_keep_open(line)
         elif writes_off:
-            self._check_write_off(difference)
+            self._check_write_off(difference, line)
+            if self._overpaid(-difference, line):
+                self._keep_customer_credit(line, difference, reason)
+                return
             if self._needs_approval(difference) and not (reason or "").strip():
                 raise UserError(
                     self.env._(
@@ -69,6 +73,20 @@ class PagoEfectivoOperation(models.Model):
             self.write(
                 {"writeoff_by_id": self.env.uid, "writeoff_note": reason or False}
             )
+
+    def _keep_customer_credit(self, line, difference, reason):
+        """Settle this paid CIP with `line`, leaving the `difference` it paid
+        beyond it open as the customer's credit; the note says who did."""
+        self._settle_by_hand(
+            line,
+            label=self.env._("Customer credit: overpaid CIP %(cip)s", cip=self.cip),
+        )
+        note = self.env._(
+            "%(amount)s overpaid kept as the customer's credit by %(user)s.",
+            amount=self._money(abs(difference)),
+            user=self.env.user.name,
+        )
+        self.note = "%s %s" % (note, reason) if (reason or "").strip() else note
 
     def _difference_with(self, line):
         """What is left of this operation's amount once `line` is settled."""
@@ -97,8 +115,10 @@ class PagoEfectivoOperation(models.Model):
                 )
             )
 
-    def _check_write_off(self, difference):
-        """Refuse a write-off of `difference` this user may not do."""
+    def _check_write_off(self, difference, line=None):
+        """Refuse a write-off of `difference` this user may not do; what a
+        customer paid beyond `line` is the customer's credit, not a write-off:
+        it needs the customer, not an administrator."""
         if self.reason == "unverified":
             raise UserError(
                 self.env._(
@@ -108,6 +128,20 @@ class PagoEfectivoOperation(models.Model):
                     operation=self.display_name,
                 )
             )
+        if self._overpaid(-difference, line):
+            if not self._customer_of(line):
+                raise UserError(
+                    self.env._(
+                        "%(operation)s paid %(amount)s more than %(item)s: beyond "
+                        "the tolerance, that stays the customer's credit, but "
+                        "neither has a customer. Assign a customer to %(item)s "
+                        "first.",
+                        operation=self.display_name,
+                        amount=self._money(abs(difference)),
+                        item=line.move_id.display_name,
+                    )
+                )
+            return
         if self._needs_approval(difference) and not self.env.user.has_group(
             "account.group_account_manager"
         ):
@@ -131,20 +165,28 @@ class PagoEfectivoOperation(models.Model):
             > 0
         )
 
-    def _customer_credit_account(self, left, targets, partner):
-        """The receivable of `partner` (the customer's commercial partner)
-        when `left`, what the operation's `targets` leave over, is an
-        overpayment beyond the tolerance: it stays open there, the customer's
-        credit for their next invoice. Else no account."""
-        if (
-            partner
-            and targets
+    def _overpaid(self, left, targets):
+        """Whether `left`, what the operation's `targets` leave over, is what
+        the customer paid beyond them and beyond the tolerance."""
+        return bool(
+            targets
             and self.kind == PAYMENT
             and self.currency_id.compare_amounts(left, 0.0) < 0
             and self._needs_approval(left)
-        ):
+        )
+
+    def _customer_credit_account(self, left, targets, partner):
+        """The receivable of `partner` (the customer's commercial partner)
+        when `left` is an overpayment (see `_overpaid`): it stays open there,
+        the customer's credit for their next invoice. Else no account."""
+        if partner and self._overpaid(left, targets):
             return partner.with_company(self.company_id).property_account_receivable_id
         return self.env["account.account"]
+
+    def _customer_of(self, line):
+        """The customer a settlement with `line` is booked for (see
+        `_settle_by_hand`)."""
+        return (self.partner_id or line.partner_id[:1]).commercial_partner_id
 
     def _difference_field(self, left, targets):
         """The journal's field of the account that takes `left`, what the

@@ -1,6 +1,7 @@
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
 from odoo.tests import Form, new_test_user, tagged
 
 from .common import PagoEfectivoReconcileCommon
@@ -136,6 +137,9 @@ class TestDifferences(PagoEfectivoReconcileCommon):
         pending = self.env["account.chart.template"].ref("chart1699")
         self.journal.pagoefectivo_refund_account_id = pending
         tx = self._paid_at_pagoefectivo(self._transaction(50.0))
+        self.env["payment.transaction"]._pagoefectivo_confirm_refund(
+            tx, 40.0, "OP-1", source="webhook"
+        )  # 10.0 left: the row cannot book
         paid_at = self.lima(2026, 5, 6, 10)
         record = self._import(
             self._settlement(
@@ -143,7 +147,7 @@ class TestDifferences(PagoEfectivoReconcileCommon):
             )
         )
         refund = record.operation_ids.filtered(lambda o: o.kind == "refund")
-        self.assertEqual(refund.reason, "refund_without_credit_note")
+        self.assertEqual(refund.reason, "amount_mismatch")
 
         refund = refund.with_user(self.adviser)
         self._confirm_wizard(
@@ -203,6 +207,14 @@ class TestDifferences(PagoEfectivoReconcileCommon):
         self.assertAlmostEqual(loss.debit, 40.0)
         self.assertEqual(op.writeoff_note, "Agreed discount")
 
+        # Undone in a reconciliation screen: no longer written off, by anyone.
+        op.statement_line_id.with_user(self.adviser).action_undo_reconciliation()
+        self.assertEqual((op.state, op.reason), ("exception", "undone"))
+        self.assertFalse(op.writeoff_by_id)
+        self.assertFalse(op.writeoff_note)
+        self.assertFalse(op.writeoff_amount)
+        self.assertEqual(invoice.payment_state, "not_paid")
+
     def test_paying_more_cannot_keep_the_invoice_open(self):
         op, invoice = self._unpaid_invoice_paid_with(
             100.0, 130.0, self.lima(2026, 5, 12, 10)
@@ -222,13 +234,16 @@ class TestDifferences(PagoEfectivoReconcileCommon):
             100.0, 130.0, self.lima(2026, 5, 14, 10)
         )
         customer = invoice.commercial_partner_id
-        op = op.with_user(self.adviser)
+        # Not a write-off: any accountant records it, no reason needed.
+        op = op.with_user(self.accountant)
         action = op.action_accept_candidate()
-        wizard = self.env[action["res_model"]].with_context(**action["context"])
+        wizard = Form(op.env[action["res_model"]].with_context(**action["context"]))
         receivable = customer.property_account_receivable_id
-        self.assertEqual(Form(wizard).account_id, receivable)
+        self.assertEqual(wizard.account_id, receivable)
+        self.assertTrue(wizard.customer_credit)
+        self.assertFalse(wizard.needs_reason)
 
-        self._confirm_wizard(op, action, reason="Customer overpaid")
+        self._confirm_wizard(op, action)
 
         self.assertEqual(op.state, "reconciled")
         self.assertEqual(invoice.payment_state, "paid")
@@ -236,12 +251,57 @@ class TestDifferences(PagoEfectivoReconcileCommon):
         credit = self._items(op, receivable).filtered(lambda line: not line.reconciled)
         self.assertEqual(credit.partner_id, customer)
         self.assertAlmostEqual(credit.amount_residual, -30.0)
+        self.assertEqual(credit.name, "Customer credit: overpaid CIP %s" % op.cip)
+        labels = " ".join(op.statement_line_id.line_ids.mapped("name"))
+        self.assertNotIn("Written off", labels)
+        self.assertFalse(op.writeoff_by_id)
+        self.assertIn("kept as the customer's credit by accountant", op.note)
         # In the partner ledger, and offered on the customer's next invoice.
         next_invoice = self._invoice(30.0, partner=customer)
         outstanding = next_invoice.invoice_outstanding_credits_debits_widget["content"]
         self.assertIn(credit.id, [item["id"] for item in outstanding])
         next_invoice.js_assign_outstanding_line(credit.id)
         self.assertEqual(next_invoice.payment_state, "paid")
+
+    def test_overpayment_without_a_customer_is_refused(self):
+        op, invoice = self._unpaid_invoice_paid_with(
+            100.0, 130.0, self.lima(2026, 5, 18, 10)
+        )
+        # The candidate is an item of no customer, for no customer's payment.
+        receivable = self.company_data["default_account_receivable"]
+        revenue = self.company_data["default_account_revenue"]
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "line_ids": [
+                    Command.create(
+                        {"name": "Unknown", "account_id": receivable.id, "debit": 100.0}
+                    ),
+                    Command.create(
+                        {
+                            "name": "Unknown",
+                            "account_id": revenue.id,
+                            "credit": 100.0,
+                        }
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        line = entry.line_ids.filtered(lambda item: item.account_id == receivable)
+        op.sudo().write(
+            {"partner_id": False, "candidate_line_ids": [Command.set(line.ids)]}
+        )
+        op = op.with_user(self.adviser)
+        action = op.action_accept_candidate()
+
+        with self.assertRaisesRegex(UserError, "Assign a customer to"):
+            self._confirm_wizard(op, action)
+
+        self.assertEqual(op.state, "exception")
+        self.assertFalse(line.reconciled)
+        self.assertFalse(op.statement_line_id.is_reconciled)
+        self.assertEqual(invoice.payment_state, "not_paid")
 
     def test_overpayment_within_tolerance_accepted_is_a_gain(self):
         self.journal.pagoefectivo_tolerance = 0.10

@@ -1,4 +1,6 @@
 from odoo import fields
+from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
 from .common import PagoEfectivoReconcileCommon
@@ -238,3 +240,75 @@ class TestUndo(PagoEfectivoReconcileCommon):
         ops[txs[1]].action_reconcile()
         self.assertTrue(batch.is_reconciled)
         self.assertTrue(all(self._outstanding(tx).reconciled for tx in txs))
+
+    def test_undo_in_the_screen_refused_on_lines_it_could_not_book_again(self):
+        txs, record, ops = self._day_of((71.0, 72.0, 73.0))
+        batch = ops[txs[0]].statement_line_id
+        commissions = record.operation_ids.commission_line_id
+        self.assertEqual(len(commissions), 1)
+        ops[txs[1]].action_undo()  # one CIP's share of the day
+        reversal = ops[txs[1]].reversal_line_ids
+        self.assertEqual(len(reversal), 1)
+        journal = batch.journal_id
+        Item = self.env["account.move.line"]
+        items = Item.search([("journal_id", "=", journal.id)])
+        amounts = ["account_id", "balance", "amount_residual"]
+        before = items.read(amounts)
+        states = record.operation_ids.read(["state", "statement_line_id"])
+        accountant = new_test_user(
+            self.env, login="pe_screen", groups="account.group_account_user"
+        )
+
+        refusals = (
+            (commissions, "commissions.*Undo the file in PagoEfectivo > Imported"),
+            (reversal, "Reconcile those operations again in PagoEfectivo > Op"),
+            (batch, "already reversed.*Undo the operations or the file"),
+        )
+        for st_line, message in refusals:
+            with self.subTest(line=st_line.payment_ref):
+                with self.assertRaisesRegex(UserError, message):
+                    st_line.with_user(accountant).action_undo_reconciliation()
+
+        self.assertEqual(Item.search([("journal_id", "=", journal.id)]), items)
+        self.assertEqual(items.read(amounts), before)
+        self.assertEqual(
+            record.operation_ids.read(["state", "statement_line_id"]), states
+        )
+        self.assertTrue(all((batch | commissions | reversal).mapped("is_reconciled")))
+        self.assertTrue(self._outstanding(txs[0]).reconciled)
+        self.assertFalse(self._outstanding(txs[1]).reconciled)
+
+    def test_reconcile_again_refuses_a_line_changed_since_its_undo(self):
+        txs, record, ops = self._day_of((81.0, 82.0))
+        batch = ops[txs[0]].statement_line_id
+        day_ops = ops[txs[0]] | ops[txs[1]]
+        batch.action_undo_reconciliation()
+        # Then part of it was reconciled by hand, in a reconciliation screen.
+        _liquidity, suspense, _others = batch._seek_for_lines()
+        batch.move_id.with_context(skip_readonly_check=True).write(
+            {
+                "line_ids": [
+                    Command.update(
+                        suspense.id, {"amount_currency": -100.0, "balance": -100.0}
+                    ),
+                    Command.create(
+                        {
+                            "name": "By hand",
+                            "account_id": batch.company_id.transfer_account_id.id,
+                            "currency_id": suspense.currency_id.id,
+                            "amount_currency": -63.0,
+                            "balance": -63.0,
+                        }
+                    ),
+                ]
+            }
+        )
+        items = batch.move_id.line_ids
+
+        with self.assertRaisesRegex(UserError, r"163\.00.*100\.00.*cannot fill it"):
+            day_ops.action_reconcile()
+
+        self.assertEqual(set(day_ops.mapped("state")), {"exception"})
+        self.assertEqual(batch.move_id.line_ids, items)
+        self.assertAlmostEqual(suspense.credit, 100.0)
+        self.assertFalse(any(self._outstanding(tx).reconciled for tx in txs))

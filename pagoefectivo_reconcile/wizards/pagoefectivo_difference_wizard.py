@@ -4,7 +4,7 @@ from odoo import api, fields, models
 class PagoEfectivoDifferenceWizard(models.TransientModel):
     """Settle an exception by hand: accept a candidate of another amount, or
     write off the whole operation, saying why when it is beyond the
-    tolerance."""
+    tolerance. What a customer paid beyond it stays the customer's credit."""
 
     _name = "pagoefectivo.difference.wizard"
     _description = "Settle a PagoEfectivo Difference"
@@ -32,14 +32,15 @@ class PagoEfectivoDifferenceWizard(models.TransientModel):
     )
     account_id = fields.Many2one(
         "account.account",
-        string="Written Off To",
+        string="Difference Booked To",
         compute="_compute_difference",
-        help="Set on the clearing journal.",
+        help="Set on the clearing journal; a customer's credit stays on the "
+        "customer's receivable.",
     )
     customer_credit = fields.Boolean(
         compute="_compute_difference",
         help="The customer paid more than the candidate, beyond the tolerance: "
-        "the surplus stays open as the customer's credit.",
+        "the surplus stays open as the customer's credit, not a write-off.",
     )
     needs_reason = fields.Boolean(compute="_compute_difference")
     reason = fields.Text()
@@ -52,16 +53,18 @@ class PagoEfectivoDifferenceWizard(models.TransientModel):
             wizard.difference = op._difference_with(line)
             writes_off = wizard.mode == "write_off"
             left = -wizard.difference
-            credit = op._customer_credit_account(
-                left, line, (op.partner_id or line.partner_id[:1]).commercial_partner_id
+            credit = writes_off and op._overpaid(left, line)
+            wizard.customer_credit = credit
+            if credit:
+                account = op._customer_credit_account(left, line, op._customer_of(line))
+            elif writes_off:
+                account = op.journal_id[op._difference_field(left, line)]
+            else:
+                account = False
+            wizard.account_id = account
+            wizard.needs_reason = (
+                writes_off and not credit and op._needs_approval(wizard.difference)
             )
-            wizard.customer_credit = writes_off and bool(credit)
-            wizard.account_id = (
-                (credit or op.journal_id[op._difference_field(left, line)])
-                if writes_off
-                else False
-            )
-            wizard.needs_reason = writes_off and op._needs_approval(wizard.difference)
 
     def action_confirm(self):
         self.ensure_one()
