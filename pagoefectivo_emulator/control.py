@@ -1,6 +1,6 @@
 """`/_emulator/` control endpoints and the `/` index page.
 
-    GET  /                                  HTML list of CIPs, Pagar / Expirar
+    GET  /                                  HTML list of CIPs: Pagar, Expirar, Devolver
     POST /_emulator/cips/{cip}/pay          {amount, currency, paymentDate, channel}
     POST /_emulator/cips/{cip}/expire       {notify}
     POST /_emulator/cips/{cip}/refund       {amount, notify}
@@ -96,7 +96,10 @@ def expire(emulator, params, cip):
 @_action("Devolución registrada.")
 def refund(emulator, params, cip):
     notify = params.get("notify") in _TRUE
-    return {"deliveries": emulator.refund(cip, params.get("amount"), notify=notify)}
+    amount = params.get("amount")
+    if isinstance(amount, str) and not amount.strip():
+        amount = None  # the page's empty field: all that is left
+    return {"deliveries": emulator.refund(cip, amount, notify=notify)}
 
 
 @_action("Notificación enviada.")

@@ -1,11 +1,12 @@
 """HTML pages for people: the CIP list with pay/expire buttons, and the voucher."""
 
 import hashlib
+from decimal import Decimal
 from html import escape
 from urllib.parse import quote
 
 from . import dates
-from .state import PENDING
+from .state import PAID, PENDING
 
 _STYLE = """
 body{font-family:sans-serif;margin:2em;color:#222}
@@ -33,6 +34,42 @@ def _button(cip: int, action: str, label: str, back: str) -> str:
     )
 
 
+def _refunded_total(cip: dict) -> Decimal:
+    return sum((Decimal(r["amount"]) for r in cip["refunds"]), Decimal("0"))
+
+
+def _refund_form(cip: dict, back: str) -> str:
+    """The merchant portal's refund of a paid CIP: an amount (empty: all that
+    is left) and whether PagoEfectivo notifies `cip.refunded`."""
+    left = Decimal(cip["amount"]) - _refunded_total(cip)
+    if left <= 0:
+        return "Devuelto"
+    return (
+        f'<form method="post" action="/_emulator/cips/{cip["cip"]}/refund">'
+        f'<input type="hidden" name="next" value="{escape(back)}">'
+        f'<input name="amount" size="8" placeholder="{left}" '
+        f'aria-label="Monto a devolver"> '
+        '<label><input type="checkbox" name="notify" value="1" checked> '
+        "Notificar</label> <button>Devolver</button></form>"
+    )
+
+
+def _refunded(cip: dict) -> str:
+    if not cip["refunds"]:
+        return ""
+    return f"<br><small>Devuelto: {cip['currency']} {_refunded_total(cip)}</small>"
+
+
+def _actions(cip: dict) -> str:
+    if cip["status"] == PENDING[0]:
+        return _button(cip["cip"], "pay", "Pagar", "/") + _button(
+            cip["cip"], "expire", "Expirar", "/"
+        )
+    if cip["status"] == PAID[0]:
+        return _refund_form(cip, "/")
+    return ""
+
+
 def _expiry(cip: dict) -> str:
     return dates.to_report(dates.parse_iso(cip["dateExpiry"]))
 
@@ -51,15 +88,9 @@ def index_page(cips: list[dict], notify_url: str | None, message=None) -> str:
         "<tr>"
         f'<td><a href="/voucher/{c["cip"]}">{c["cip"]}</a></td>'
         f"<td>{escape(c['transactionCode'])}</td>"
-        f"<td>{c['currency']} {c['amount']}</td>"
-        f"<td>{escape(c['statusName'])}</td><td>{_expiry(c)}</td><td>"
-        + (
-            _button(c["cip"], "pay", "Pagar", "/")
-            + _button(c["cip"], "expire", "Expirar", "/")
-            if c["status"] == PENDING[0]
-            else ""
-        )
-        + "</td></tr>"
+        f"<td>{c['currency']} {c['amount']}{_refunded(c)}</td>"
+        f"<td>{escape(c['statusName'])}</td><td>{_expiry(c)}</td>"
+        f"<td>{_actions(c)}</td></tr>"
         for c in cips
     )
     body = (

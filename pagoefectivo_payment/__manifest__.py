@@ -20,6 +20,7 @@
         "views/payment_transaction_refund_views.xml",
         "views/payment_provider_refund_views.xml",
         "views/account_payment_views.xml",
+        "views/account_move_refund_views.xml",
         "views/sale_order_views.xml",
         "views/pagoefectivo_notification_views.xml",
         "views/pagoefectivo_api_log_views.xml",

@@ -79,3 +79,7 @@ REUSE_MIN_HOURS = 1
 
 # CIPs of withdrawn vouchers deleted at PagoEfectivo per run of the job.
 DELETE_BATCH_SIZE = 100
+
+# Who may book a refund on their word (the manager group does not imply the
+# user group).
+ACCOUNTANT_GROUPS = "account.group_account_user,account.group_account_manager"

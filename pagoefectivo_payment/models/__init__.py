@@ -8,6 +8,7 @@ from . import payment_transaction
 from . import payment_transaction_issue
 from . import payment_transaction_recovery
 from . import account_move
+from . import account_move_refund
 from . import sale_order
 from . import payment_provider_health
 from . import payment_provider_voucher_mail

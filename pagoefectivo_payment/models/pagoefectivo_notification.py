@@ -1,10 +1,12 @@
 import hashlib
 import json
+import re
+from decimal import Decimal
 
 from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_amount
 
 from odoo.addons.payment.logging import get_payment_logger
@@ -14,20 +16,28 @@ from ..tools.lima_time import parse_lima
 
 _logger = get_payment_logger(__name__)
 
+# An amount as PagoEfectivo writes it: digits, at most one decimal point.
+_PLAIN_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
+
 REVIEW_REASONS = [
     ("unknown_cip", "Unknown CIP"),
     ("unknown_event", "Unknown event"),
     ("amount_mismatch", "Amount mismatch"),
     ("currency_mismatch", "Currency mismatch"),
-    ("refund", "Refund not requested in Odoo"),
+    ("refund", "Refund to track"),
+    ("refund_unrequested", "Refund not requested in Odoo"),
     ("refund_exceeds", "Refund exceeds the payment"),
+    ("refund_unpaid", "Refund of a payment not confirmed yet"),
+    ("refund_amount", "Unreadable refund amount"),
+    ("refund_conflict", "Refund reported twice with different amounts"),
+    ("cip_mismatch", "CIP of another transaction"),
     ("error", "Could not be applied"),
     ("date_unreadable", "Unreadable date"),
     ("paid_twice", "Paid twice: refund needed"),
 ]
 
 # Reasons of notifications that were applied all the same.
-APPLIED_REASONS = ("date_unreadable", "refund")
+APPLIED_REASONS = ("date_unreadable", "refund_unrequested")
 
 # What PagoEfectivo sent: the audit trail, written once at reception.
 AUDIT_FIELDS = (
@@ -230,6 +240,18 @@ class PagoEfectivoNotification(models.Model):
 
     def _apply_refund(self, tx):
         """PagoEfectivo signed it: it confirms the refund request it matches."""
+        if self.cip != tx.provider_reference:
+            # A notification's transaction may have been set by hand.
+            return self._flag(
+                "cip_mismatch",
+                self.env._(
+                    "PagoEfectivo reports a refund of CIP %(cip)s, but %(reference)s "
+                    "is CIP %(tx_cip)s. Nothing was booked.",
+                    cip=self.cip,
+                    reference=tx.reference,
+                    tx_cip=tx.provider_reference,
+                ),
+            )
         if self.currency_name != tx.currency_id.name:
             return self._flag(
                 "currency_mismatch",
@@ -240,24 +262,41 @@ class PagoEfectivoNotification(models.Model):
                     expected=tx.currency_id.name,
                 ),
             )
-        try:
-            amount = float(self.amount)
-        except (TypeError, ValueError):
+        amount = self._refund_amount()
+        if amount is None:
             return self._flag(
-                "amount_mismatch",
+                "refund_amount",
                 self.env._(
-                    "The refunded amount could not be read: %(amount)s. Nothing was "
+                    "The refunded amount is unreadable: %(amount)s. Nothing was "
                     "booked.",
                     amount=self.amount,
                 ),
             )
-        outcome, refund = self.env["payment.transaction"]._pagoefectivo_confirm_refund(
-            tx,
-            amount,
-            self._refund_reference(),
-            self.received_at,
-            source="webhook",
-        )
+        if tx.state != "done":
+            return self._flag(
+                "refund_unpaid",
+                self.env._(
+                    "PagoEfectivo reports a refund of %(amount)s %(currency)s, but "
+                    "the payment %(reference)s is not confirmed yet: apply again "
+                    "after it is.",
+                    amount=self.amount,
+                    currency=self.currency_name,
+                    reference=tx.reference,
+                ),
+            )
+        try:
+            with self.env.cr.savepoint():
+                outcome, refund = self.env[
+                    "payment.transaction"
+                ]._pagoefectivo_confirm_refund(
+                    tx,
+                    amount,
+                    self._refund_reference(),
+                    self.payment_date or self.received_at,
+                    source="webhook",
+                )
+        except UserError as error:
+            return self._flag("refund_conflict", str(error))
         if outcome == "confirmed":
             return self._set_outcome(
                 "applied",
@@ -276,7 +315,7 @@ class PagoEfectivoNotification(models.Model):
             )
         if outcome == "unrequested":
             return self._flag(
-                "refund",
+                "refund_unrequested",
                 self.env._(
                     "No refund request of %(amount)s %(currency)s was pending: the "
                     "refund %(reference)s was booked. Check why it was made in "
@@ -296,6 +335,14 @@ class PagoEfectivoNotification(models.Model):
                 reference=tx.reference,
             ),
         )
+
+    def _refund_amount(self):
+        """The refunded amount as sent, strictly read (no exponent, NaN,
+        infinity, underscore or sign); None when unreadable or not positive."""
+        text = (self.amount or "").strip()
+        if not _PLAIN_AMOUNT.fullmatch(text) or Decimal(text) <= 0:
+            return None
+        return float(Decimal(text))
 
     def _refund_reference(self):
         """Its operation number, else a digest of its body: a refund notified
@@ -396,10 +443,20 @@ class PagoEfectivoNotification(models.Model):
 
     def action_retry(self):
         """Apply again, e.g. once the transaction of an unknown CIP exists. An
-        unreadable date was applied already: it only needs a look."""
-        for notification in self.filtered(
+        unreadable date was applied already: it only needs a look. A refund
+        books money: only accountants apply it again."""
+        to_retry = self.filtered(
             lambda n: n.state == "review" and n.review_reason not in APPLIED_REASONS
+        )
+        if (
+            any(n.event_type == const.EVENT_REFUNDED for n in to_retry)
+            and not self.env.su
+            and not self.env.user.has_groups(const.ACCOUNTANT_GROUPS)
         ):
+            raise AccessError(
+                self.env._("Only accountants can apply a refund notification again.")
+            )
+        for notification in to_retry:
             notification.write({"state": "received", "review_reason": False})
             with self.env.cr.savepoint():
                 notification._apply(json.loads(notification.body))

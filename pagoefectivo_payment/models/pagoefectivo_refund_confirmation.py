@@ -29,6 +29,9 @@ class PagoEfectivoRefundConfirmation(models.Model):
         index=True,
         ondelete="cascade",
     )
+    company_id = fields.Many2one(
+        related="source_transaction_id.company_id", store=True, index=True
+    )
     source = fields.Selection(CONFIRMATION_SOURCES, required=True)
     reference = fields.Char(
         required=True,

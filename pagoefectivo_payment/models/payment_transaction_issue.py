@@ -237,6 +237,7 @@ class PaymentTransaction(models.Model):
             [
                 ("provider_code", "=", "pagoefectivo"),
                 ("state", "=", "pending"),
+                ("operation", "!=", "refund"),  # a refund's invoice: its credit note
                 "|",
                 ("invoice_ids", "!=", False),
                 ("sale_order_ids", "!=", False),

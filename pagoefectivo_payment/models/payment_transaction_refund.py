@@ -58,6 +58,9 @@ class PaymentTransaction(models.Model):
     pagoefectivo_refund_activity_id = fields.Many2one(
         "mail.activity", readonly=True, copy=False, ondelete="set null"
     )
+    pagoefectivo_refund_escalation_id = fields.Many2one(
+        "mail.activity", readonly=True, copy=False, ondelete="set null"
+    )
     pagoefectivo_refund_reminded_at = fields.Datetime(
         string="Reminder Sent", readonly=True, copy=False
     )
@@ -108,18 +111,14 @@ class PaymentTransaction(models.Model):
     # === REQUESTS === #
 
     def _refund(self, amount_to_refund=None):
-        """One request per amount at a time, never more than is left: a double
-        click or a request sent twice returns the pending request."""
+        """Never more than is left, pending requests included. A double click
+        makes one request: the Refund wizard remembers the one it made."""
         if self.provider_code != "pagoefectivo":
             return super()._refund(amount_to_refund=amount_to_refund)
         self._pagoefectivo_lock_refunds()
         amount = self.currency_id.round(
             amount_to_refund or self._pagoefectivo_refund_left()
         )
-        same = self._pagoefectivo_refunds("pending", amount)[:1]
-        if same:
-            _logger.info("Refund %s was requested again; kept as is.", same.reference)
-            return same
         self._pagoefectivo_check_refundable(amount)
         return super()._refund(amount_to_refund=amount)
 
@@ -163,33 +162,22 @@ class PaymentTransaction(models.Model):
                 note=instructions,
                 user_id=owner.id,
             )
-        source.with_context(
-            payment_backend_action=True
-        )._log_message_on_linked_documents(
-            self.env._(
-                "Refund %(reference)s of %(amount)s requested by %(user)s; due by "
-                "%(deadline)s.",
-                reference=self.reference,
-                amount=self._pagoefectivo_refund_amount_text(),
-                user=self.env.user.name,
-                deadline=format_date(self.env, deadline),
-            )
-        )
 
     def action_pagoefectivo_withdraw_refund(self):
         """Withdraw pending refund requests (for whoever may change transactions:
         billing users, accountants)."""
         self.check_access("write")
         for tx in self.sudo():
-            tx.source_transaction_id._pagoefectivo_lock_refunds()
-            if tx.operation != "refund" or tx.state != "pending":
+            if not tx._pagoefectivo_is_refund_request():
                 raise UserError(
                     self.env._(
-                        "Only a pending refund request can be withdrawn: %(reference)s "
-                        "is not one.",
+                        "Only a pending PagoEfectivo refund request can be withdrawn: "
+                        "%(reference)s is not one.",
                         reference=tx.reference,
                     )
                 )
+            # A confirmation under way makes this fail and retry, then refuse.
+            tx.source_transaction_id._pagoefectivo_lock_refunds()
             message = self.env._(
                 "Refund %(reference)s of %(amount)s withdrawn by %(user)s.",
                 reference=tx.reference,
@@ -198,10 +186,16 @@ class PaymentTransaction(models.Model):
             )
             tx._set_canceled(state_message=message)
             tx._pagoefectivo_close_refund_activity(message)
-            tx.source_transaction_id.with_context(
-                payment_backend_action=True
-            )._log_message_on_linked_documents(message)
         return True
+
+    def _pagoefectivo_is_refund_request(self):
+        """A pending PagoEfectivo refund transaction."""
+        self.ensure_one()
+        return (
+            self.provider_code == "pagoefectivo"
+            and self.operation == "refund"
+            and self.state == "pending"
+        )
 
     def action_pagoefectivo_mark_refunded(self):
         self.ensure_one()
@@ -236,12 +230,16 @@ class PaymentTransaction(models.Model):
         :param refunded_at: when it was refunded: a naive UTC datetime or a
             (Lima) date; now when empty.
         :param str source: "webhook", "settlement" or "manual".
-        :param request: the pending refund it confirms, when the source knows it.
+        :param request: the pending refund it confirms, when the source knows it;
+            else the oldest pending request of that amount, or the oldest of a
+            larger one (PagoEfectivo may refund less than was asked).
         :return: (outcome, refund transaction): "confirmed" (a request is done,
             its refund payment booked), "duplicate" (known already, nothing
             changed), "unrequested" (no request matched: a done refund was
             created, booked and flagged for review) or "exceeds" (more than is
             left to refund: nothing booked, flagged for review; no transaction).
+        :raise UserError: the request was withdrawn, or is smaller than the
+            amount; or this source's reference is known with another amount.
 
         Callers check rights or PagoEfectivo's signature first: this runs as
         superuser.
@@ -261,16 +259,24 @@ class PaymentTransaction(models.Model):
             ],
             limit=1,
         )
+        if known and currency.compare_amounts(known.amount, amount):
+            raise UserError(
+                self.env._(
+                    "%(origin)s %(reference)s was recorded for a refund of "
+                    "%(known)s of CIP %(cip)s, and now says %(amount)s. Nothing was "
+                    "booked: check the refund in PagoEfectivo's portal.",
+                    origin=_source_label(Confirmation, source),
+                    reference=reference,
+                    known=format_amount(self.env, known.amount, currency),
+                    cip=source_tx.provider_reference,
+                    amount=format_amount(self.env, amount, currency),
+                )
+            )
         if known:
             return DUPLICATE, known.refund_transaction_id
         request = (request or self.browse()).sudo()
-        if request and request.state not in ("pending", "done"):
-            raise UserError(
-                self.env._(
-                    "Refund %(reference)s was withdrawn: it cannot be confirmed.",
-                    reference=request.reference,
-                )
-            )
+        if request:
+            request._pagoefectivo_check_confirmable(amount)
         # The same refund reported by another source first.
         known_refund = request.filtered(lambda r: r.state == "done") or (
             not request
@@ -286,10 +292,10 @@ class PaymentTransaction(models.Model):
                 source, reference, refunded_at
             )
             return DUPLICATE, known_refund
-        pending = request or source_tx._pagoefectivo_refunds("pending", amount)[:1]
+        pending = request or source_tx._pagoefectivo_pending_request_for(amount)
         if pending:
+            pending._pagoefectivo_book_refund(amount, source, reference, refunded_at)
             pending._pagoefectivo_record_confirmation(source, reference, refunded_at)
-            pending._pagoefectivo_book_refund(refunded_at)
             return CONFIRMED, pending
         left = source_tx._pagoefectivo_refund_left()
         if currency.compare_amounts(amount, 0) <= 0 or (
@@ -312,8 +318,8 @@ class PaymentTransaction(models.Model):
             )
             return EXCEEDS, self.browse()
         refund = source_tx._create_child_transaction(amount, is_refund=True)
+        refund._pagoefectivo_book_refund(amount, source, reference, refunded_at)
         refund._pagoefectivo_record_confirmation(source, reference, refunded_at)
-        refund._pagoefectivo_book_refund(refunded_at)
         source_tx._pagoefectivo_refund_alert(
             self.env._("PagoEfectivo refund not requested in Odoo"),
             self.env._(
@@ -329,6 +335,42 @@ class PaymentTransaction(models.Model):
         )
         return UNREQUESTED, refund
 
+    def _pagoefectivo_pending_request_for(self, amount):
+        """The request a confirmation of `amount` answers: the oldest pending one
+        of that amount, else the oldest larger one."""
+        pending = self._pagoefectivo_refunds("pending")
+        return (
+            pending.filtered(
+                lambda r: self.currency_id.compare_amounts(-r.amount, amount) == 0
+            )[:1]
+            or pending.filtered(
+                lambda r: self.currency_id.compare_amounts(-r.amount, amount) > 0
+            )[:1]
+        )
+
+    def _pagoefectivo_check_confirmable(self, amount):
+        """This request may be confirmed for `amount` (or is confirmed already)."""
+        self.ensure_one()
+        if self.state not in ("pending", "done"):
+            raise UserError(
+                self.env._(
+                    "Refund %(reference)s was withdrawn: it cannot be confirmed.",
+                    reference=self.reference,
+                )
+            )
+        if self.state == "pending" and (
+            self.currency_id.compare_amounts(amount, 0) <= 0
+            or self.currency_id.compare_amounts(amount, -self.amount) > 0
+        ):
+            raise UserError(
+                self.env._(
+                    "Refund %(reference)s asked for %(requested)s: the refunded "
+                    "amount must be more than zero and at most that.",
+                    reference=self.reference,
+                    requested=self._pagoefectivo_refund_amount_text(),
+                )
+            )
+
     def _pagoefectivo_record_confirmation(self, source, reference, refunded_at):
         self.env["pagoefectivo.refund.confirmation"].sudo().create(
             {
@@ -341,19 +383,40 @@ class PaymentTransaction(models.Model):
             }
         )
 
-    def _pagoefectivo_book_refund(self, refunded_at):
-        """Done, and its outbound payment booked (dated the Lima day of the
-        refund) against the original payment."""
-        self.pagoefectivo_paid_at = refunded_at
-        message = self.env._(
-            "PagoEfectivo refunded %(amount)s on %(date)s.",
-            amount=self._pagoefectivo_refund_amount_text(),
-            date=format_date(self.env, lima_date(refunded_at)),
+    def _pagoefectivo_book_refund(self, amount, source, reference, refunded_at):
+        """Done for the `amount` PagoEfectivo refunded, and its outbound payment
+        booked (dated the Lima day of the refund, its memo the confirmation's
+        reference) against the original payment. The reference is prefixed
+        with its source: a bare number could be taken for a CIP."""
+        requested = self._pagoefectivo_refund_amount_text()
+        was_requested = self.state == "pending"
+        self.write(
+            {
+                "amount": -amount,
+                "provider_reference": f"{source}:{reference}",
+                "pagoefectivo_paid_at": refunded_at,
+            }
         )
+        refunded = self._pagoefectivo_refund_amount_text()
+        date = format_date(self.env, lima_date(refunded_at))
+        if requested == refunded:
+            message = self.env._(
+                "PagoEfectivo refunded %(amount)s on %(date)s.",
+                amount=refunded,
+                date=date,
+            )
+        else:
+            message = self.env._(
+                "PagoEfectivo refunded %(refunded)s on %(date)s; %(requested)s was "
+                "requested.",
+                refunded=refunded,
+                requested=requested,
+                date=date,
+            )
         self._set_done(state_message=message)
         self._post_process()
         self._pagoefectivo_close_refund_activity(message)
-        if self.provider_id.pagoefectivo_refund_notify_customer:
+        if was_requested and self.provider_id.pagoefectivo_refund_notify_customer:
             self._pagoefectivo_send_refund_mail()
 
     def _pagoefectivo_send_refund_mail(self):
@@ -370,13 +433,23 @@ class PaymentTransaction(models.Model):
         except Exception:
             # The refund is booked all the same: only the courtesy email is lost.
             _logger.exception("Could not email the refund %s", self.reference)
+            return
+        self.with_context(payment_backend_action=True)._log_message_on_linked_documents(
+            self.env._(
+                "The customer was emailed that refund %(reference)s of %(amount)s "
+                "was made (%(email)s).",
+                reference=self.reference,
+                amount=self._pagoefectivo_refund_amount_text(),
+                email=self.partner_email,
+            )
+        )
 
     # === DEADLINES === #
 
     @api.model
     def _cron_pagoefectivo_refund_deadlines(self):
         """Remind the owner of a pending refund once before its deadline, and
-        escalate once after it passed."""
+        escalate once after it passed; one request failing stops no other."""
         today = lima_date(fields.Datetime.now())
         requests = self.search(
             Domain("provider_code", "=", "pagoefectivo")
@@ -385,14 +458,25 @@ class PaymentTransaction(models.Model):
             & Domain("pagoefectivo_refund_deadline", "!=", False)
             & Domain("pagoefectivo_refund_escalated_at", "=", False)
         )
+        providers = self.env["payment.provider"]
+        providers._pagoefectivo_commit_progress(remaining=len(requests))
         for tx in requests:
-            deadline = tx.pagoefectivo_refund_deadline
-            if deadline < today:
-                tx._pagoefectivo_escalate_refund()
-            elif not tx.pagoefectivo_refund_reminded_at and today >= deadline - (
-                timedelta(days=tx.provider_id.pagoefectivo_refund_reminder_days)
-            ):
-                tx._pagoefectivo_remind_refund()
+            try:
+                with self.env.cr.savepoint():
+                    tx._pagoefectivo_follow_up_refund(today)
+            except Exception:  # noqa: BLE001 - one request must not stop the others
+                _logger.exception("Could not follow up the refund %s", tx.reference)
+            if providers._pagoefectivo_commit_progress(1) <= 0:
+                break
+
+    def _pagoefectivo_follow_up_refund(self, today):
+        deadline = self.pagoefectivo_refund_deadline
+        if deadline < today:
+            self._pagoefectivo_escalate_refund()
+        elif not self.pagoefectivo_refund_reminded_at and today >= deadline - (
+            timedelta(days=self.provider_id.pagoefectivo_refund_reminder_days)
+        ):
+            self._pagoefectivo_remind_refund()
 
     def _pagoefectivo_remind_refund(self):
         self.pagoefectivo_refund_reminded_at = fields.Datetime.now()
@@ -408,7 +492,6 @@ class PaymentTransaction(models.Model):
         )
 
     def _pagoefectivo_escalate_refund(self):
-        self.pagoefectivo_refund_escalated_at = fields.Datetime.now()
         note = self.env._(
             "Overdue: refund %(reference)s of %(amount)s for CIP %(cip)s was due by "
             "%(deadline)s and PagoEfectivo has not confirmed it. Refund it now, or "
@@ -419,10 +502,13 @@ class PaymentTransaction(models.Model):
             deadline=format_date(self.env, self.pagoefectivo_refund_deadline),
         )
         self._pagoefectivo_notify_owner(note)
-        self._pagoefectivo_refund_alert(
-            self.env._("PagoEfectivo refund overdue"),
-            note,
-            user=self.pagoefectivo_refund_owner_id,
+        self.write(
+            {
+                "pagoefectivo_refund_escalated_at": fields.Datetime.now(),
+                "pagoefectivo_refund_escalation_id": self._pagoefectivo_refund_alert(
+                    self.env._("PagoEfectivo refund overdue"), note
+                ).id,
+            }
         )
 
     def _pagoefectivo_notify_owner(self, message):
@@ -439,12 +525,15 @@ class PaymentTransaction(models.Model):
 
     def _pagoefectivo_lock_refunds(self):
         """Serialize the refunds of this payment (requests, confirmations,
-        withdrawals): lock its row before reading them."""
+        withdrawals). An UPDATE, not a SELECT FOR UPDATE: whoever waited for
+        it then fails to serialize and is retried with a fresh snapshot, instead
+        of going on with one that misses what the holder just did. Same lock
+        strength as the notification's FOR NO KEY UPDATE: no upgrade."""
         self.ensure_one()
         self.env.cr.execute(
-            "SELECT 1 FROM payment_transaction WHERE id = %s FOR UPDATE", [self.id]
+            "UPDATE payment_transaction SET write_date = write_date WHERE id = %s",
+            [self.id],
         )
-        self.invalidate_recordset(["child_transaction_ids", "state"])
 
     def _pagoefectivo_refunds(self, state, amount=None):
         """This payment's refunds in `state`, of `amount` when given, oldest first."""
@@ -495,25 +584,56 @@ class PaymentTransaction(models.Model):
         source = self.source_transaction_id or self
         return source.payment_id or source.invoice_ids[:1] or source.sale_order_ids[:1]
 
-    def _pagoefectivo_refund_alert(self, summary, note, user=None):
-        """An activity for whoever handles refunds, on the refunded payment."""
-        document = self._pagoefectivo_refund_document()
-        user = (
-            user
-            or self.provider_id.pagoefectivo_refund_user_id
-            or self.env.ref("base.user_admin")
+    def _pagoefectivo_refund_handler(self):
+        """Who gets refund activities: the provider's refund user, else the
+        request's owner (who asked for it), else an accounting manager of the
+        company."""
+        return (
+            self.provider_id.pagoefectivo_refund_user_id
+            or self.pagoefectivo_refund_owner_id
+            or self.env["res.users"]
+            .sudo()
+            .search(
+                [
+                    (
+                        "all_group_ids",
+                        "in",
+                        self.env.ref("account.group_account_manager").ids,
+                    ),
+                    ("company_ids", "in", self.company_id.ids),
+                    ("share", "=", False),
+                ],
+                order="id",
+                limit=1,
+            )
         )
+
+    def _pagoefectivo_refund_alert(self, summary, note):
+        """An activity for whoever handles refunds, on the refunded payment;
+        returns it."""
+        document = self._pagoefectivo_refund_document()
         if not document:
             _logger.warning("%s: %s", summary, note)
-            return
-        document.activity_schedule(
-            "mail.mail_activity_data_todo", summary=summary, note=note, user_id=user.id
+            return self.env["mail.activity"]
+        return document.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=note,
+            user_id=self._pagoefectivo_refund_handler().id,
         )
 
     def _pagoefectivo_close_refund_activity(self, feedback):
-        activity = self.sudo().pagoefectivo_refund_activity_id
-        if activity:
-            activity.action_feedback(feedback=feedback)
+        refund = self.sudo()
+        activities = (
+            (
+                refund.pagoefectivo_refund_activity_id
+                | refund.pagoefectivo_refund_escalation_id
+            )
+            .exists()
+            .filtered("active")
+        )
+        if activities:
+            activities.action_feedback(feedback=feedback)
 
     def _pagoefectivo_refund_amount_text(self):
         return format_amount(self.env, abs(self.amount), self.currency_id)

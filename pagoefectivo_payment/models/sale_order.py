@@ -42,9 +42,8 @@ class SaleOrder(models.Model):
                 "date": format_date(self.env, lima_date(refund.create_date)),
             }
             if refund.state == "done":
-                values["date"] = format_date(
-                    self.env, lima_date(refund.pagoefectivo_paid_at)
-                )
+                refunded_at = refund.pagoefectivo_paid_at or refund.last_state_change
+                values["date"] = format_date(self.env, lima_date(refunded_at))
                 notes.append(self.env._("Refunded on %(date)s, %(amount)s", **values))
             else:
                 notes.append(

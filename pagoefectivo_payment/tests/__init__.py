@@ -12,3 +12,4 @@ from . import test_provider_health
 from . import test_recovery
 from . import test_one_cip
 from . import test_refunds
+from . import test_credit_note_refund

@@ -209,7 +209,9 @@ class TestWebhook(PagoEfectivoCommon):
         refund = self._notifications(tx).filtered(
             lambda n: n.event_type == "cip.refunded"
         )
-        self.assertEqual((refund.state, refund.review_reason), ("review", "refund"))
+        self.assertEqual(
+            (refund.state, refund.review_reason), ("review", "refund_unrequested")
+        )
 
     def test_a_failure_while_applying_keeps_the_notification_for_review(self):
         tx = self._issue_voucher()

@@ -6,6 +6,7 @@ from markupsafe import Markup, escape
 from openpyxl import Workbook
 
 from odoo import fields, models
+from odoo.fields import Domain
 
 from ..tools.report_rows import DEPOSIT, PAYMENT, REFUND
 
@@ -43,6 +44,10 @@ class PagoEfectivoImport(models.Model):
             elif op.kind == DEPOSIT:
                 total["deposit_received"] -= op.amount
             total["matched" if op.state == "reconciled" else "exceptions"] += 1
+        for refund in self._refund_requests():
+            total = totals[refund.currency_id]
+            total["refunds_%s" % refund.state] += 1
+            total["refunds_overdue"] += refund.pagoefectivo_refund_overdue
         rows = []
         for currency, total in totals.items():
             expected = (
@@ -57,11 +62,28 @@ class PagoEfectivoImport(models.Model):
                     "refunds": currency.round(total["refunds"]),
                     "deposit_expected": currency.round(expected),
                     "deposit_received": currency.round(total["deposit_received"]),
+                    "refunds_requested": int(total["refunds_pending"]),
+                    "refunds_overdue": int(total["refunds_overdue"]),
+                    "refunds_confirmed": int(total["refunds_done"]),
                     "matched": int(total["matched"]),
                     "exceptions": int(total["exceptions"]),
                 }
             )
         return rows
+
+    def _refund_requests(self):
+        """The refunds asked or confirmed of the payments this settlement
+        reported (counts only: read as superuser)."""
+        payments = self.settled_operation_ids.transaction_id
+        return (
+            self.env["payment.transaction"]
+            .sudo()
+            .search(
+                Domain("source_transaction_id", "in", payments.ids)
+                & Domain("operation", "=", "refund")
+                & Domain("state", "in", ["pending", "done"])
+            )
+        )
 
     def _summary_labels(self):
         """(key of a `_summary` row, its label), in display order.
@@ -76,6 +98,9 @@ class PagoEfectivoImport(models.Model):
             "refunds": self.env._("Refunds"),
             "deposit_expected": self.env._("Deposit expected"),
             "deposit_received": self.env._("Deposit received"),
+            "refunds_requested": self.env._("Refunds requested, awaiting PagoEfectivo"),
+            "refunds_overdue": self.env._("Refunds overdue"),
+            "refunds_confirmed": self.env._("Refunds confirmed"),
             "matched": self.env._("Reconciled lines"),
             "exceptions": self.env._("Exceptions"),
         }.items()

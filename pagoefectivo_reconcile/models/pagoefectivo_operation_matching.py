@@ -1,12 +1,20 @@
+import logging
 from collections import defaultdict
 
 from odoo import models
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL
 from odoo.tools.misc import format_amount
 
+from odoo.addons.pagoefectivo_payment.models.payment_transaction_refund import (
+    EXCEEDS,
+)
+
 from ..tools.report_rows import DEPOSIT, PAYMENT, REFUND
 from .reconcile_outcome import Outcome
+
+_logger = logging.getLogger(__name__)
 
 CANDIDATE_LIMIT = 5
 
@@ -265,10 +273,12 @@ class PagoEfectivoOperation(models.Model):
 
     def _match_refunds(self, transactions):
         """{operation: Outcome}: a refund PagoEfectivo vouches for (see
-        `_verify_refunds`) settles its customer's credit note or outbound
-        refund payment of the same amount, each item once; one query per
-        company and currency for all the refunds of a batch."""
-        Line = self.env["account.move.line"]
+        `_verify_refunds`) confirms its CIP's refund in Odoo, as the payment
+        addon's other sources do, once whichever comes first; the row then
+        settles that refund's payment. Its customer's open credit notes and
+        outbound refund payments of the same amount are the candidates when
+        it cannot. One query per company and currency for a batch's refunds.
+        """
         refused = self.filtered(lambda op: op in transactions)._verify_refunds(
             transactions
         )
@@ -279,6 +289,189 @@ class PagoEfectivoOperation(models.Model):
             else no_partner
             for op in self
         }
+        open_items = self._open_refund_items(partners)
+        used = set()
+        outcomes, confirmed = {}, {}
+        for op in self:
+            tx = transactions.get(op)
+            if not partners[op]:
+                outcomes[op] = op._exception(
+                    "refund_without_credit_note",
+                    self.env._(
+                        "Refund of unknown CIP %(cip)s: no customer to match.",
+                        cip=op.cip,
+                    ),
+                )
+            elif op in refused:
+                outcomes[op] = op._exception("unverified", refused[op], tx)
+            elif tx.currency_id != op.currency_id:
+                outcomes[op] = op._exception(
+                    "currency_mismatch",
+                    self.env._(
+                        "The file says %(file)s, the transaction is in %(tx)s.",
+                        file=op.currency_id.name,
+                        tx=tx.currency_id.name,
+                    ),
+                    tx,
+                )
+            elif tx.state != "done":
+                outcomes[op] = op._exception(
+                    "not_confirmed",
+                    self.env._(
+                        "Transaction %(reference)s is %(state)s: its refund is "
+                        "confirmed once it is paid. Reconcile Again then.",
+                        reference=tx.reference,
+                        state=tx.state,
+                    ),
+                    tx,
+                )
+            else:
+                by_hand = op._refund_paid_by_hand(
+                    tx, open_items[op.company_id, op.currency_id, partners[op]], used
+                )
+                if by_hand:
+                    used.add(by_hand.id)
+                    outcomes[op] = Outcome(
+                        targets=by_hand, transaction=tx, partner=partners[op]
+                    )
+                else:
+                    confirmed[op] = op._confirm_refund(tx)
+        for op, (outcome, refund_tx) in confirmed.items():
+            items = open_items[op.company_id, op.currency_id, partners[op]]
+            if refund_tx:
+                op._settle_credit_note(refund_tx, items, used)
+            outcomes[op] = op._refund_outcome(
+                transactions[op], outcome, refund_tx, items, used
+            )
+        return outcomes
+
+    def _refund_paid_by_hand(self, tx, items, used):
+        """The open outbound payment an accountant made by hand for this
+        refund, when Odoo has no refund of `tx` to confirm: the row settles
+        it, instead of booking a second refund payment beside it."""
+        if tx._pagoefectivo_refunds("pending") or tx._pagoefectivo_refunds("done"):
+            return None
+        return next(
+            (
+                line
+                for line in items
+                if line.id not in used
+                and line.payment_id
+                and not line.payment_id.payment_transaction_id
+                and not self.currency_id.compare_amounts(
+                    line.amount_residual_currency, self.amount
+                )
+            ),
+            None,
+        )
+
+    def _confirm_refund(self, tx):
+        """(outcome, refund transaction): this settlement row confirms its
+        refund of `tx` (see `_pagoefectivo_confirm_refund`); its row key is its
+        reference, so the same row again confirms nothing more. (error, None)
+        when Odoo could not book it."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                return self.env["payment.transaction"]._pagoefectivo_confirm_refund(
+                    tx,
+                    -self.amount,
+                    self.unique_key,
+                    refunded_at=self.date,
+                    source="settlement",
+                )
+        except (UserError, ValidationError) as error:
+            _logger.warning("Refund row %s of CIP %s: %s", self.id, self.cip, error)
+            return error, self.env["payment.transaction"]
+
+    def _refund_outcome(self, tx, outcome, refund_tx, items, used):
+        """The row settles its refund's payment; an exception when PagoEfectivo
+        refunded more than is left, or Odoo could not book it."""
+        self.ensure_one()
+        candidates = self.env["account.move.line"].union(
+            *[line for line in items if line.id not in used][:CANDIDATE_LIMIT]
+        )
+        if outcome == EXCEEDS:
+            return self._exception(
+                "amount_mismatch",
+                self.env._(
+                    "PagoEfectivo refunded %(amount)s of CIP %(cip)s, more than the "
+                    "%(left)s left to refund of %(reference)s: no refund was booked. "
+                    "Check it in PagoEfectivo's portal.",
+                    amount=self._money(-self.amount),
+                    cip=self.cip,
+                    left=self._money(tx._pagoefectivo_refund_left()),
+                    reference=tx.reference,
+                ),
+                tx,
+                candidates=candidates,
+            )
+        if not refund_tx:
+            return self._exception(
+                "not_confirmed",
+                self.env._(
+                    "The refund of %(amount)s of CIP %(cip)s could not be booked: "
+                    "%(error)s",
+                    amount=self._money(-self.amount),
+                    cip=self.cip,
+                    error=outcome.args[0] if outcome.args else outcome,
+                ),
+                tx,
+                candidates=candidates,
+            )
+        targets = self._payment_lines(refund_tx)
+        if len(targets) != 1 or self.currency_id.compare_amounts(
+            targets.amount_residual_currency, self.amount
+        ):
+            return self._exception(
+                "duplicate",
+                self.env._(
+                    "Refund %(reference)s of CIP %(cip)s has no open payment of "
+                    "%(amount)s left: it was already reconciled.",
+                    reference=refund_tx.reference,
+                    cip=self.cip,
+                    amount=self._money(-self.amount),
+                ),
+                tx,
+            )
+        return Outcome(targets=targets, transaction=tx, partner=tx.partner_id)
+
+    def _settle_credit_note(self, refund_tx, items, used):
+        """Reconcile the refund's payment with its customer's open credit note
+        of the same amount, when nothing did (a refund asked from the credit
+        note is reconciled with it when booked)."""
+        payment = refund_tx.payment_id
+        receivable = payment.move_id.line_ids.filtered(
+            lambda line: (
+                line.account_id == payment.destination_account_id
+                and line.account_type == "asset_receivable"
+                and not line.reconciled
+            )
+        )
+        if len(receivable) != 1:
+            return
+        credit_note = next(
+            (
+                line
+                for line in items
+                if line.id not in used
+                and line.move_id.move_type == "out_refund"
+                and line.account_id == receivable.account_id
+                and not self.currency_id.compare_amounts(
+                    line.amount_residual_currency,
+                    -receivable.amount_residual_currency,
+                )
+            ),
+            None,
+        )
+        if credit_note:
+            used.add(credit_note.id)
+            (receivable | credit_note).reconcile()
+
+    def _open_refund_items(self, partners):
+        """{(company, currency, customer): open credit notes and outbound
+        customer payments, oldest first} of `partners` ({operation: customer})."""
+        Line = self.env["account.move.line"]
         wanted = defaultdict(set)
         for op, partner in partners.items():
             if partner:
@@ -303,54 +496,7 @@ class PagoEfectivoOperation(models.Model):
             ):
                 key = (company, currency, line.partner_id.commercial_partner_id)
                 open_items[key].append(line)
-        used = set()
-        outcomes = {}
-        for op in self:
-            tx, partner = transactions.get(op), partners[op]
-            if not partner:
-                outcomes[op] = op._exception(
-                    "refund_without_credit_note",
-                    self.env._(
-                        "Refund of unknown CIP %(cip)s: no customer to match.",
-                        cip=op.cip,
-                    ),
-                )
-                continue
-            if op in refused:
-                outcomes[op] = op._exception("unverified", refused[op], tx)
-                continue
-            items = [
-                line
-                for line in open_items[op.company_id, op.currency_id, partner]
-                if line.id not in used
-            ]
-            exact = next(
-                (
-                    line
-                    for line in items
-                    if not op.currency_id.compare_amounts(
-                        line.amount_residual_currency, op.amount
-                    )
-                ),
-                None,
-            )
-            if exact:
-                used.add(exact.id)
-                outcomes[op] = Outcome(targets=exact, transaction=tx, partner=partner)
-                continue
-            outcomes[op] = op._exception(
-                "refund_without_credit_note",
-                self.env._(
-                    "Refund of %(amount)s for CIP %(cip)s has no credit note or "
-                    "refund payment of that amount for %(partner)s.",
-                    amount=op._money(-op.amount),
-                    cip=op.cip,
-                    partner=partner.display_name,
-                ),
-                tx,
-                candidates=Line.union(*items[:CANDIDATE_LIMIT]),
-            )
-        return outcomes
+        return open_items
 
     # === HELPERS === #
 

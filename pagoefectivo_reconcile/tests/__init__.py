@@ -13,3 +13,4 @@ from . import test_cip_trust
 from . import test_differences
 from . import test_commission_bill
 from . import test_statements
+from . import test_refund_settlement

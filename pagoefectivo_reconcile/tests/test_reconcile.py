@@ -263,10 +263,12 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         missing = refunds.filtered(lambda o: o.cip == unexplained.provider_reference)
         self.assertEqual(matched.state, "reconciled")
         self.assertEqual(credit_note.payment_state, "paid")
-        self.assertEqual(
-            (missing.state, missing.reason), ("exception", "refund_without_credit_note")
+        # No request in Odoo: the refund PagoEfectivo made is booked and flagged.
+        self.assertEqual(missing.state, "reconciled")
+        self.assertIn(
+            "PagoEfectivo refund not requested in Odoo",
+            unexplained.payment_id.activity_ids.mapped("summary"),
         )
-        self.assertFalse(missing.statement_line_id.is_reconciled)
 
     def test_lost_notification_is_confirmed_by_the_import(self):
         tx = self._issued_transaction(88.0)
@@ -462,7 +464,7 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         st_line.action_undo_reconciliation()  # that screen undoes it
         self.assertEqual((op.state, op.manual), ("exception", False))
 
-    def test_refund_matches_an_outbound_refund_payment(self):
+    def test_refund_settles_an_outbound_payment_made_by_hand(self):
         tx = self._paid_at_pagoefectivo(self._transaction(90.0))
         refund_payment = self.env["account.payment"].create(
             {
@@ -482,7 +484,9 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         )
         refund = record.operation_ids.filtered(lambda o: o.kind == "refund")
         self.assertEqual(refund.state, "reconciled")
+        # No refund was asked from Odoo: the accountant's payment is the refund.
         self.assertTrue(refund_payment.is_matched)
+        self.assertFalse(tx.child_transaction_ids)
 
     def test_upload_wizard_reports_what_it_did(self):
         tx = self._transaction(19.0)

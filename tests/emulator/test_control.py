@@ -134,3 +134,30 @@ def test_cips_listing(client, emu):
     cip = client.new_cip()
     status, _, reply = client.control("GET", "/cips")
     assert status == 200 and reply["cips"] == [emu.cips[cip]]
+
+
+def test_refund_form_on_the_page(client, emu, webhook):
+    cip = client.new_cip(amount="10.00")
+    assert f'action="/_emulator/cips/{cip}/refund"' not in client.request("GET", "/")[2]
+    emu.pay(cip)
+    webhook.clear()
+    page = client.request("GET", "/")[2]
+    assert f'action="/_emulator/cips/{cip}/refund"' in page
+    assert 'name="amount"' in page and 'name="notify"' in page
+
+    fields = {"next": "/", "amount": "4", "notify": "1"}
+    status, location = _form_post(emu, f"/_emulator/cips/{cip}/refund", fields)
+    assert status == 303 and "Devoluci" in client.request("GET", location)[2]
+    assert emu.cips[cip]["refunds"][0]["amount"] == "4.00"
+    assert webhook.requests[0]["json"]["eventType"] == "cip.refunded"
+    assert "Devuelto: PEN 4.00" in client.request("GET", "/")[2]
+
+    fields = {"next": "/", "amount": ""}  # empty: what is left, not notified
+    status, location = _form_post(emu, f"/_emulator/cips/{cip}/refund", fields)
+    assert status == 303 and emu.cips[cip]["refunds"][1]["amount"] == "6.00"
+    assert len(webhook.requests) == 1
+    page = client.request("GET", "/")[2]
+    assert f'action="/_emulator/cips/{cip}/refund"' not in page
+
+    status, location = _form_post(emu, f"/_emulator/cips/{cip}/refund", fields)
+    assert status == 303 and "msg=" in location  # nothing left: said on the page

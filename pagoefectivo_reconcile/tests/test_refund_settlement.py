@@ -1,0 +1,150 @@
+from datetime import date, timedelta
+
+from odoo.tests import tagged
+
+from .common import PagoEfectivoReconcileCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRefundSettlement(PagoEfectivoReconcileCommon):
+    """A settlement's refund row confirms the refund in Odoo, once whichever
+    source tells first, and settles that refund's payment."""
+
+    def _refunds(self, tx):
+        return self.env["payment.transaction"].search(
+            [("source_transaction_id", "=", tx.id), ("operation", "=", "refund")]
+        )
+
+    def _refund_row(self, record, tx):
+        return record.operation_ids.filtered(
+            lambda op: op.kind == "refund" and op.cip == tx.provider_reference
+        )
+
+    def _refund_settlement(self, tx, amount, paid_at, others=()):
+        refunded_at = paid_at + timedelta(hours=5)
+        cips = [self._cip(tx, paid_at, refunds=[(refunded_at, amount)])]
+        return self._settlement(cips + [self._cip(o, paid_at) for o in others])
+
+    def test_a_request_confirmed_by_the_settlement_then_the_webhook(self):
+        tx = self._paid_at_pagoefectivo(self._transaction(90.0))
+        tx.action_refund(amount_to_refund=30.0)
+        refund = self._refunds(tx)
+        late = self._paid_at_pagoefectivo(self._transaction(45.0))
+        late.action_refund(amount_to_refund=45.0)
+        self._refunds(late).pagoefectivo_refund_deadline = date(2026, 1, 1)
+        paid_at = self.lima(2026, 4, 6, 10)
+        content = self._refund_settlement(tx, 30.0, paid_at, others=[late])
+        record = self._import(content)
+
+        op = self._refund_row(record, tx)
+        self.assertEqual(op.state, "reconciled")
+        self.assertEqual(refund.state, "done")
+        payment = refund.payment_id
+        self.assertEqual(payment.source_payment_id, tx.payment_id)
+        self.assertEqual(payment.date, date(2026, 4, 6))  # the Lima day of the row
+        self.assertTrue(payment.is_matched, "the row settled the refund payment")
+        summary = record._summary()[0]
+        self.assertEqual(
+            (
+                summary["refunds_requested"],
+                summary["refunds_confirmed"],
+                summary["refunds_overdue"],
+            ),
+            (1, 1, 1),
+        )
+
+        Tx = self.env["payment.transaction"]
+        outcome = Tx._pagoefectivo_confirm_refund(tx, 30.0, "OP-77", source="webhook")
+        self.assertEqual(outcome, ("duplicate", refund))
+        other = self._paid_at_pagoefectivo(self._transaction(12.0))
+        again = self._import(  # the same row in another settlement
+            self._refund_settlement(tx, 30.0, paid_at, others=[late, other])
+        )
+        self.assertFalse(self._refund_row(again, tx))
+        op._reconcile()  # Reconcile Again
+        self.assertEqual(self._refunds(tx), refund)
+        self.assertEqual(len(refund.payment_id), 1)
+        self.assertEqual(
+            sorted(refund.pagoefectivo_refund_confirmation_ids.mapped("source")),
+            ["settlement", "webhook"],
+        )
+
+    def test_a_row_first_then_the_webhook_book_one_refund(self):
+        tx = self._paid_at_pagoefectivo(self._transaction(60.0))
+        record = self._import(
+            self._refund_settlement(tx, 25.0, self.lima(2026, 4, 7, 10))
+        )
+        refund = self._refunds(tx)
+        self.assertEqual((refund.state, refund.amount), ("done", -25.0))
+        self.assertEqual(self._refund_row(record, tx).state, "reconciled")
+        self.assertIn(
+            "PagoEfectivo refund not requested in Odoo",
+            tx.payment_id.activity_ids.mapped("summary"),
+        )
+        outcome = self.env["payment.transaction"]._pagoefectivo_confirm_refund(
+            tx, 25.0, "OP-78", source="webhook"
+        )
+        self.assertEqual(outcome, ("duplicate", refund))
+        self.assertEqual(self._refunds(tx), refund)
+
+    def test_an_unrequested_refund_settles_the_open_credit_note(self):
+        tx = self._paid_at_pagoefectivo(self._transaction(70.0))
+        credit_note = self.init_invoice(
+            "out_refund",
+            partner=tx.partner_id,
+            amounts=[20.0],
+            post=True,
+            taxes=self.env["account.tax"],
+        )
+        record = self._import(
+            self._refund_settlement(tx, 20.0, self.lima(2026, 4, 8, 10))
+        )
+        self.assertEqual(self._refund_row(record, tx).state, "reconciled")
+        self.assertEqual(credit_note.payment_state, "paid")
+        self.assertIn(credit_note, self._refunds(tx).payment_id.reconciled_invoice_ids)
+
+    def test_a_row_beyond_what_is_left_stays_an_exception(self):
+        tx = self._paid_at_pagoefectivo(self._transaction(50.0))
+        self.env["payment.transaction"]._pagoefectivo_confirm_refund(
+            tx, 40.0, "OP-79", source="webhook"
+        )  # 10.0 left
+        record = self._import(
+            self._refund_settlement(tx, 25.0, self.lima(2026, 4, 9, 10))
+        )
+        op = self._refund_row(record, tx)
+        self.assertEqual((op.state, op.reason), ("exception", "amount_mismatch"))
+        self.assertIn("more than the", op.note)
+        self.assertEqual(len(self._refunds(tx)), 1)
+        self.assertEqual(len(self._refunds(tx).payment_id), 1)
+
+    def test_a_credit_note_refunded_through_pagoefectivo_ends_reconciled(self):
+        tx = self._paid_at_pagoefectivo(self._transaction(80.0))
+        credit_type = self.env.ref("l10n_pe.document_type07")  # Nota de Crédito
+        credit_note = tx.invoice_ids._reverse_moves(
+            [{"l10n_latam_document_type_id": credit_type.id}]
+        )
+        credit_note.action_post()
+        action = credit_note.action_pagoefectivo_refund()
+        self.env[action["res_model"]].with_context(**action["context"]).create(
+            {}
+        ).action_refund()
+        refund = self._refunds(tx)
+        self.assertEqual((refund.state, refund.invoice_ids), ("pending", credit_note))
+
+        record = self._import(
+            self._refund_settlement(tx, 80.0, self.lima(2026, 4, 10, 10))
+        )
+        self.assertEqual(refund.state, "done")
+        self.assertEqual(self._refund_row(record, tx).state, "reconciled")
+        self.assertEqual(credit_note.payment_state, "paid")
+
+    def test_refund_in_dollars(self):
+        tx = self._paid_at_pagoefectivo(self._transaction(40.0, currency=self.usd))
+        tx.action_refund(amount_to_refund=15.0)
+        record = self._import(
+            self._refund_settlement(tx, 15.0, self.lima(2026, 4, 13, 10))
+        )
+        refund = self._refunds(tx)
+        self.assertEqual(refund.state, "done")
+        self.assertEqual(refund.payment_id.currency_id, self.usd)
+        self.assertEqual(self._refund_row(record, tx).state, "reconciled")
