@@ -219,6 +219,7 @@ class PaymentTransaction(models.Model):
         refunded_at=None,
         source="settlement",
         request=None,
+        payment=None,
     ):
         """PagoEfectivo refunded `amount` of `source_tx`: the one entry point of
         the notification, the settlement report and the accountant.
@@ -230,6 +231,9 @@ class PaymentTransaction(models.Model):
         :param refunded_at: when it was refunded: a naive UTC datetime or a
             (Lima) date; now when empty.
         :param str source: "webhook", "settlement" or "manual".
+        :param payment: an outbound payment an accountant made by hand for
+            this refund: a refund no request asked for is recorded on it, with
+            no second payment and no review.
         :param request: the pending refund it confirms, when the source knows it;
             else the oldest pending request of that amount, or the oldest of a
             larger one (PagoEfectivo may refund less than was asked).
@@ -249,6 +253,15 @@ class PaymentTransaction(models.Model):
         source_tx._pagoefectivo_lock_refunds()
         currency = source_tx.currency_id
         amount = currency.round(amount)
+        if currency.compare_amounts(amount, 0) <= 0:
+            raise UserError(
+                self.env._(
+                    "A refund of %(amount)s of CIP %(cip)s cannot be confirmed: "
+                    "nothing was refunded.",
+                    amount=format_amount(self.env, amount, currency),
+                    cip=source_tx.provider_reference,
+                )
+            )
         refunded_at = _as_datetime(refunded_at)
         Confirmation = self.env["pagoefectivo.refund.confirmation"].sudo()
         known = Confirmation.search(
@@ -298,9 +311,7 @@ class PaymentTransaction(models.Model):
             pending._pagoefectivo_record_confirmation(source, reference, refunded_at)
             return CONFIRMED, pending
         left = source_tx._pagoefectivo_refund_left()
-        if currency.compare_amounts(amount, 0) <= 0 or (
-            currency.compare_amounts(amount, left) > 0
-        ):
+        if currency.compare_amounts(amount, left) > 0:
             source_tx._pagoefectivo_refund_alert(
                 self.env._("PagoEfectivo refund exceeds the payment"),
                 self.env._(
@@ -318,8 +329,14 @@ class PaymentTransaction(models.Model):
             )
             return EXCEEDS, self.browse()
         refund = source_tx._create_child_transaction(amount, is_refund=True)
+        if payment:
+            # Post-processing then books no other payment.
+            refund.payment_id = payment
+            payment.payment_transaction_id = refund
         refund._pagoefectivo_book_refund(amount, source, reference, refunded_at)
         refund._pagoefectivo_record_confirmation(source, reference, refunded_at)
+        if payment:
+            return CONFIRMED, refund
         source_tx._pagoefectivo_refund_alert(
             self.env._("PagoEfectivo refund not requested in Odoo"),
             self.env._(
@@ -358,14 +375,14 @@ class PaymentTransaction(models.Model):
                     reference=self.reference,
                 )
             )
-        if self.state == "pending" and (
-            self.currency_id.compare_amounts(amount, 0) <= 0
-            or self.currency_id.compare_amounts(amount, -self.amount) > 0
+        if (
+            self.state == "pending"
+            and self.currency_id.compare_amounts(amount, -self.amount) > 0
         ):
             raise UserError(
                 self.env._(
                     "Refund %(reference)s asked for %(requested)s: the refunded "
-                    "amount must be more than zero and at most that.",
+                    "amount must be at most that.",
                     reference=self.reference,
                     requested=self._pagoefectivo_refund_amount_text(),
                 )

@@ -91,3 +91,12 @@ class TestCreditNoteRefund(PagoEfectivoCommon):
         self.assertFalse(other.pagoefectivo_refundable_payment_id)
         with self.assertRaisesRegex(UserError, "cannot be refunded through"):
             other.with_user(self.billing_user).action_pagoefectivo_refund()
+
+    def test_a_credit_note_is_asked_back_once(self):
+        invoice, tx = self._paid_invoice()
+        credit_note = self._credit_note(invoice, amount=40.0)
+        self._ask(credit_note)
+        with self.assertRaisesRegex(UserError, "not yet asked back"):
+            self._ask(credit_note)  # a second wizard for the same credit note
+        refunds = self._refunds(tx)
+        self.assertEqual(len(refunds), 1)

@@ -342,6 +342,15 @@ class TestRefunds(PagoEfectivoCommon):
             tx.payment_id.activity_ids.mapped("summary"),
         )
 
+    def test_a_zero_refund_confirms_no_request(self):
+        tx = self._paid()
+        self._request(tx, 100.0)
+        with self.assertRaisesRegex(UserError, "nothing was refunded"):
+            self.env["payment.transaction"]._pagoefectivo_confirm_refund(
+                tx, 0.0, "DEV-0", None, source="settlement"
+            )
+        self.assertEqual(self._refunds(tx).state, "pending")
+
     def test_refund_in_dollars(self):
         usd = self.setup_other_currency("USD")
         invoice = self.init_invoice(
@@ -440,8 +449,8 @@ class TestRefunds(PagoEfectivoCommon):
         refund = self._request(tx, 20.0)
         Confirm = self.env["pagoefectivo.refund.confirm"].with_user(self.accountant)
         values = {"transaction_id": refund.id, "reference": "PORTAL-1"}
-        for amount in (0.0, 20.01):
-            with self.assertRaisesRegex(UserError, "at most"):
+        for amount, error in ((0.0, "nothing was refunded"), (20.01, "at most")):
+            with self.assertRaisesRegex(UserError, error):
                 Confirm.create({**values, "amount": amount}).action_confirm()
         tomorrow = self._today() + timedelta(days=1)
         with self.assertRaisesRegex(UserError, "later than today"):

@@ -66,11 +66,21 @@ class PaymentRefundWizard(models.TransientModel):
                 )
             )
         currency = credit_note.currency_id
-        residual = credit_note.amount_residual
+        asked = tx.search(
+            [
+                ("invoice_ids", "in", credit_note.ids),
+                ("operation", "=", "refund"),
+                ("state", "=", "pending"),
+            ]
+        )
+        residual = currency.round(
+            credit_note.amount_residual + sum(asked.mapped("amount"))
+        )
         if currency.compare_amounts(self.amount_to_refund, residual) > 0:
             raise UserError(
                 self.env._(
-                    "%(move)s owes the customer %(residual)s: refund at most that.",
+                    "%(move)s owes the customer %(residual)s not yet asked back "
+                    "from PagoEfectivo: refund at most that.",
                     move=credit_note.display_name,
                     residual=format_amount(self.env, residual, currency),
                 )

@@ -116,15 +116,7 @@ class PagoEfectivoOperation(models.Model):
                     candidates=candidates[op],
                 )
             elif tx.currency_id != op.currency_id:
-                outcomes[op] = op._exception(
-                    "currency_mismatch",
-                    self.env._(
-                        "The file says %(file)s, the transaction is in %(tx)s.",
-                        file=op.currency_id.name,
-                        tx=tx.currency_id.name,
-                    ),
-                    tx,
-                )
+                outcomes[op] = op._currency_mismatch(tx)
             else:
                 todo.append(op.id)
         todo = self.browse(todo)
@@ -305,15 +297,7 @@ class PagoEfectivoOperation(models.Model):
             elif op in refused:
                 outcomes[op] = op._exception("unverified", refused[op], tx)
             elif tx.currency_id != op.currency_id:
-                outcomes[op] = op._exception(
-                    "currency_mismatch",
-                    self.env._(
-                        "The file says %(file)s, the transaction is in %(tx)s.",
-                        file=op.currency_id.name,
-                        tx=tx.currency_id.name,
-                    ),
-                    tx,
-                )
+                outcomes[op] = op._currency_mismatch(tx)
             elif tx.state != "done":
                 outcomes[op] = op._exception(
                     "not_confirmed",
@@ -325,17 +309,24 @@ class PagoEfectivoOperation(models.Model):
                     ),
                     tx,
                 )
+            elif op._emailed() and not tx._pagoefectivo_refunds("done", -op.amount):
+                outcomes[op] = op._exception(
+                    "not_confirmed",
+                    self.env._(
+                        "A refund row of an emailed file confirms no refund: mark "
+                        "the refund of CIP %(cip)s refunded once PagoEfectivo's "
+                        "portal shows it, then Reconcile Again.",
+                        cip=op.cip,
+                    ),
+                    tx,
+                )
             else:
                 by_hand = op._refund_paid_by_hand(
                     tx, open_items[op.company_id, op.currency_id, partners[op]], used
                 )
                 if by_hand:
                     used.add(by_hand.id)
-                    outcomes[op] = Outcome(
-                        targets=by_hand, transaction=tx, partner=partners[op]
-                    )
-                else:
-                    confirmed[op] = op._confirm_refund(tx)
+                confirmed[op] = op._confirm_refund(tx, by_hand.payment_id)
         for op, (outcome, refund_tx) in confirmed.items():
             items = open_items[op.company_id, op.currency_id, partners[op]]
             if refund_tx:
@@ -349,8 +340,9 @@ class PagoEfectivoOperation(models.Model):
         """The open outbound payment an accountant made by hand for this
         refund, when Odoo has no refund of `tx` to confirm: the row settles
         it, instead of booking a second refund payment beside it."""
+        no_line = self.env["account.move.line"]
         if tx._pagoefectivo_refunds("pending") or tx._pagoefectivo_refunds("done"):
-            return None
+            return no_line
         return next(
             (
                 line
@@ -362,14 +354,20 @@ class PagoEfectivoOperation(models.Model):
                     line.amount_residual_currency, self.amount
                 )
             ),
-            None,
+            no_line,
         )
 
-    def _confirm_refund(self, tx):
+    def _emailed(self):
+        """Whether this row came in a file emailed to the journal: a From
+        header vouches for nothing, so such a row books no refund."""
+        return (self.settlement_id or self.import_id).source == "email"
+
+    def _confirm_refund(self, tx, payment):
         """(outcome, refund transaction): this settlement row confirms its
-        refund of `tx` (see `_pagoefectivo_confirm_refund`); its row key is its
-        reference, so the same row again confirms nothing more. (error, None)
-        when Odoo could not book it."""
+        refund of `tx` (see `_pagoefectivo_confirm_refund`), on `payment` when
+        an accountant paid it by hand; its row key is its reference, so the
+        same row again confirms nothing more. (error, None) when Odoo could
+        not book it."""
         self.ensure_one()
         try:
             with self.env.cr.savepoint():
@@ -379,6 +377,7 @@ class PagoEfectivoOperation(models.Model):
                     self.unique_key,
                     refunded_at=self.date,
                     source="settlement",
+                    payment=payment or None,
                 )
         except (UserError, ValidationError) as error:
             _logger.warning("Refund row %s of CIP %s: %s", self.id, self.cip, error)
@@ -502,6 +501,17 @@ class PagoEfectivoOperation(models.Model):
 
     def _money(self, amount):
         return format_amount(self.env, amount, self.currency_id)
+
+    def _currency_mismatch(self, tx):
+        return self._exception(
+            "currency_mismatch",
+            self.env._(
+                "The file says %(file)s, the transaction is in %(tx)s.",
+                file=self.currency_id.name,
+                tx=tx.currency_id.name,
+            ),
+            tx,
+        )
 
     def _exception(self, reason, note, tx=None, candidates=None):
         return Outcome(

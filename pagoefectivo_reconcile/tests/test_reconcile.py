@@ -486,7 +486,7 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         self.assertEqual(refund.state, "reconciled")
         # No refund was asked from Odoo: the accountant's payment is the refund.
         self.assertTrue(refund_payment.is_matched)
-        self.assertFalse(tx.child_transaction_ids)
+        self.assertEqual(tx.child_transaction_ids.payment_id, refund_payment)
 
     def test_upload_wizard_reports_what_it_did(self):
         tx = self._transaction(19.0)

@@ -148,3 +148,53 @@ class TestRefundSettlement(PagoEfectivoReconcileCommon):
         self.assertEqual(refund.state, "done")
         self.assertEqual(refund.payment_id.currency_id, self.usd)
         self.assertEqual(self._refund_row(record, tx).state, "reconciled")
+
+    def test_a_refund_row_of_an_emailed_file_books_no_refund(self):
+        journal = self.env["account.journal"]._pagoefectivo_journal(
+            self.env.company, self.env.company.currency_id
+        )
+        journal.pagoefectivo_allowed_senders = "reportes@pagoefectivo.example"
+        tx = self._paid_at_pagoefectivo(self._transaction(70.0))
+        tx.action_refund(amount_to_refund=25.0)
+        refund = self._refunds(tx)
+        content = self._refund_settlement(tx, 25.0, self.lima(2026, 4, 8, 10))
+        self._deliver_email(
+            journal, "reportes@pagoefectivo.example", content, "liquidacion.csv"
+        )
+        self.env["pagoefectivo.import"]._cron_import_journal_files()
+        self._process_imports()
+
+        op = self.env["pagoefectivo.operation"].search(
+            [("cip", "=", tx.provider_reference), ("kind", "=", "refund")]
+        )
+        self.assertEqual((op.state, op.reason), ("exception", "not_confirmed"))
+        self.assertIn("emailed file", op.note)
+        self.assertEqual(refund.state, "pending")  # a From header vouches nothing
+        self.assertFalse(refund.payment_id)
+
+    def test_a_row_settles_a_refund_paid_by_hand_and_records_it(self):
+        tx = self._paid_at_pagoefectivo(self._transaction(60.0))
+        by_hand = self.env["account.payment"].create(
+            {
+                "payment_type": "outbound",
+                "partner_type": "customer",
+                "partner_id": tx.partner_id.id,
+                "amount": 15.0,
+                "journal_id": self.company_data["default_journal_bank"].id,
+            }
+        )
+        by_hand.action_post()
+        record = self._import(
+            self._refund_settlement(tx, 15.0, self.lima(2026, 4, 9, 10))
+        )
+
+        self.assertEqual(self._refund_row(record, tx).state, "reconciled")
+        refund = self._refunds(tx)
+        self.assertEqual((refund.state, refund.payment_id), ("done", by_hand))
+        self.assertTrue(by_hand.is_matched)
+        # PagoEfectivo's notice of the same refund books no second payment.
+        outcome, same = self.env["payment.transaction"]._pagoefectivo_confirm_refund(
+            tx, 15.0, "OP-9", source="webhook"
+        )
+        self.assertEqual((outcome, same), ("duplicate", refund))
+        self.assertEqual(self._refunds(tx), refund)
