@@ -5,7 +5,7 @@ from email.message import EmailMessage
 from types import SimpleNamespace
 
 from odoo.fields import Command
-from odoo.tests import Form
+from odoo.tests import Form, new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -23,6 +23,25 @@ class PagoEfectivoReconcileCommon(AccountTestInvoicingCommon):
     The provider talks to the emulator, which sends no notifications: what it
     says is paid there is a payment whose notification was lost.
     """
+
+    @classmethod
+    def _create_accountants(cls):
+        """cls.accountant (Accountant) and cls.adviser (also Accounting
+        Administrator), in the test company."""
+        company = cls.env.company
+        users = {
+            "accountant": "account.group_account_user",
+            "adviser": "account.group_account_user,account.group_account_manager",
+        }
+        for login, groups in users.items():
+            user = new_test_user(
+                cls.env,
+                login=login,
+                groups=groups,
+                company_id=company.id,
+                company_ids=company.ids,
+            )
+            setattr(cls, login, user)
 
     @classmethod
     @AccountTestInvoicingCommon.setup_country("pe")

@@ -2,7 +2,7 @@ from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from .common import PagoEfectivoReconcileCommon
 
@@ -14,23 +14,8 @@ class TestDifferences(PagoEfectivoReconcileCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._create_accountants()
         company = cls.env.company
-        users = {
-            "accountant": "account.group_account_user",
-            "adviser": "account.group_account_user,account.group_account_manager",
-        }
-        for login, groups in users.items():
-            setattr(
-                cls,
-                login,
-                new_test_user(
-                    cls.env,
-                    login=login,
-                    groups=groups,
-                    company_id=company.id,
-                    company_ids=company.ids,
-                ),
-            )
         cls.journal = cls.env["account.journal"]._pagoefectivo_journal(
             company, company.currency_id
         )

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from pagoefectivo_emulator import reports
 
@@ -13,20 +13,7 @@ class TestOverlappingSettlements(PagoEfectivoReconcileCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
-        users = {
-            "accountant": "account.group_account_user",
-            "adviser": "account.group_account_user,account.group_account_manager",
-        }
-        for login, groups in users.items():
-            user = new_test_user(
-                cls.env,
-                login="pe_%s" % login,
-                groups=groups,
-                company_id=company.id,
-                company_ids=company.ids,
-            )
-            setattr(cls, login, user)
+        cls._create_accountants()
 
     def _net(self, tx):
         return float(
