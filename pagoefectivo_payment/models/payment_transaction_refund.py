@@ -27,18 +27,12 @@ class PaymentTransaction(models.Model):
 
     _inherit = "payment.transaction"
 
-    # On the refunded transaction. Stored: writing them on every change of its
-    # refunds makes a concurrent request that waited for the row lock fail and
-    # start again, and then see this one.
+    # On the refunded transaction.
     pagoefectivo_refunded_amount = fields.Monetary(
-        string="Refunded",
-        compute="_compute_pagoefectivo_refund_amounts",
-        store=True,
+        string="Refunded", compute="_compute_pagoefectivo_refund_amounts"
     )
     pagoefectivo_refund_pending_amount = fields.Monetary(
-        string="Refund Requested",
-        compute="_compute_pagoefectivo_refund_amounts",
-        store=True,
+        string="Refund Requested", compute="_compute_pagoefectivo_refund_amounts"
     )
     # On the refund transaction.
     pagoefectivo_refund_cip = fields.Char(
@@ -80,14 +74,11 @@ class PaymentTransaction(models.Model):
     )
     def _compute_pagoefectivo_refund_amounts(self):
         for tx in self:
-            refunds = tx.child_transaction_ids.filtered(
-                lambda child: child.operation == "refund"
-            )
             tx.pagoefectivo_refunded_amount = -sum(
-                refunds.filtered(lambda r: r.state == "done").mapped("amount")
+                tx._pagoefectivo_refunds("done").mapped("amount")
             )
             tx.pagoefectivo_refund_pending_amount = -sum(
-                refunds.filtered(lambda r: r.state == "pending").mapped("amount")
+                tx._pagoefectivo_refunds("pending").mapped("amount")
             )
 
     @api.depends("state", "pagoefectivo_refund_deadline")
@@ -552,13 +543,14 @@ class PaymentTransaction(models.Model):
             [self.id],
         )
 
-    def _pagoefectivo_refunds(self, state, amount=None):
-        """This payment's refunds in `state`, of `amount` when given, oldest first."""
+    def _pagoefectivo_refunds(self, states, amount=None):
+        """This payment's refunds in `states` (one or several), of `amount`
+        when given, oldest first."""
         refunds = self.search(
             [
                 ("source_transaction_id", "=", self.id),
                 ("operation", "=", "refund"),
-                ("state", "=", state),
+                ("state", "in", [states] if isinstance(states, str) else states),
             ],
             order="id",
         )
@@ -574,9 +566,7 @@ class PaymentTransaction(models.Model):
         self.ensure_one()
         if self.state != "done" or self.operation == "refund":
             return 0.0
-        refunds = self._pagoefectivo_refunds("done") | self._pagoefectivo_refunds(
-            "pending"
-        )
+        refunds = self._pagoefectivo_refunds(("done", "pending"))
         return self.currency_id.round(self.amount + sum(refunds.mapped("amount")))
 
     def _pagoefectivo_check_refundable(self, amount):

@@ -341,7 +341,7 @@ class PagoEfectivoOperation(models.Model):
         refund, when Odoo has no refund of `tx` to confirm: the row settles
         it, instead of booking a second refund payment beside it."""
         no_line = self.env["account.move.line"]
-        if tx._pagoefectivo_refunds("pending") or tx._pagoefectivo_refunds("done"):
+        if tx._pagoefectivo_refunds(("pending", "done")):
             return no_line
         return next(
             (
