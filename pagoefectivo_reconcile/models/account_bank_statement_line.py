@@ -6,6 +6,13 @@ from odoo.tools import SQL
 class AccountBankStatementLine(models.Model):
     _inherit = "account.bank.statement.line"
 
+    def _auto_reconcile(self):
+        """OCA's account_reconcile_oca tries its models on every new line; not
+        on the lines the PagoEfectivo import books (see `_create_statement_lines`)."""
+        if self.env.context.get("pagoefectivo_booking"):
+            return None
+        return super()._auto_reconcile()
+
     def action_undo_reconciliation(self):
         """Reconciliation screens undo here (OCA's account_reconcile_oca too,
         for lines it did not reconcile itself); the operations booked on the

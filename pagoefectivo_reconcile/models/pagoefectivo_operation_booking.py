@@ -364,8 +364,18 @@ class PagoEfectivoOperation(models.Model):
             if key not in open_dates:
                 open_dates[key] = self._open_date(*key)
             entry["date"] = open_dates[key]
-        created = StatementLine.with_context(skip_invoice_sync=True).create(
-            [self._statement_line_vals(entry) for entry in new]
+        # The import reconciles its lines itself, and their exceptions wait for
+        # a person: no creation message on each entry, and none of OCA's
+        # account_reconcile_oca partner guess nor reconciliation models.
+        created = (
+            StatementLine.with_context(
+                skip_invoice_sync=True,
+                tracking_disable=True,
+                skip_retrieve_partner=True,
+                pagoefectivo_booking=True,
+            )
+            .create([self._statement_line_vals(entry) for entry in new])
+            .with_env(StatementLine.env)
         )
         plan = []
         for entry, st_line in zip(new, created, strict=True):

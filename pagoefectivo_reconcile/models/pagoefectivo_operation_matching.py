@@ -327,13 +327,16 @@ class PagoEfectivoOperation(models.Model):
                 if by_hand:
                     used.add(by_hand.id)
                 confirmed[op] = op._confirm_refund(tx, by_hand.payment_id)
+        settled = []
         for op, (outcome, refund_tx) in confirmed.items():
             items = open_items[op.company_id, op.currency_id, partners[op]]
             if refund_tx:
-                op._settle_credit_note(refund_tx, items, used)
+                settled += op._credit_note_pair(refund_tx, items, used)
             outcomes[op] = op._refund_outcome(
                 transactions[op], outcome, refund_tx, items, used
             )
+        if settled:
+            self.env["account.move.line"]._reconcile_plan(settled)
         return outcomes
 
     def _refund_paid_by_hand(self, tx, items, used):
@@ -435,10 +438,11 @@ class PagoEfectivoOperation(models.Model):
             )
         return Outcome(targets=targets, transaction=tx, partner=tx.partner_id)
 
-    def _settle_credit_note(self, refund_tx, items, used):
-        """Reconcile the refund's payment with its customer's open credit note
-        of the same amount, when nothing did (a refund asked from the credit
-        note is reconciled with it when booked)."""
+    def _credit_note_pair(self, refund_tx, items, used):
+        """[the refund payment's receivable item and its customer's open credit
+        note of the same amount], to reconcile together when nothing did (a
+        refund asked from the credit note is reconciled with it when booked);
+        [] when there is none. The batch's pairs are reconciled at once."""
         payment = refund_tx.payment_id
         receivable = payment.move_id.line_ids.filtered(
             lambda line: (
@@ -448,7 +452,7 @@ class PagoEfectivoOperation(models.Model):
             )
         )
         if len(receivable) != 1:
-            return
+            return []
         credit_note = next(
             (
                 line
@@ -463,9 +467,10 @@ class PagoEfectivoOperation(models.Model):
             ),
             None,
         )
-        if credit_note:
-            used.add(credit_note.id)
-            (receivable | credit_note).reconcile()
+        if not credit_note:
+            return []
+        used.add(credit_note.id)
+        return [receivable | credit_note]
 
     def _open_refund_items(self, partners):
         """{(company, currency, customer): open credit notes and outbound
