@@ -9,6 +9,11 @@ from . import payment_transaction_issue
 from . import payment_transaction_recovery
 from . import account_move
 from . import account_move_refund
+from . import account_move_voucher
+from . import account_move_voucher_issue
+from . import account_move_send_issue
+from . import account_journal
+from . import account_move_send
 from . import sale_order
 from . import payment_provider_health
 from . import payment_provider_voucher_mail

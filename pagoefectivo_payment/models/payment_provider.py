@@ -258,4 +258,11 @@ class PaymentProvider(models.Model):
         return str(error.args[0])
 
     def _pagoefectivo_voucher_expiry(self):
-        return fields.Datetime.now() + timedelta(hours=self.pagoefectivo_voucher_hours)
+        """When a voucher issued now expires: after the provider's validity, or
+        after the hours of the context key `pagoefectivo_voucher_hours` (a
+        validity chosen when issuing from the back office)."""
+        hours = (
+            self.env.context.get("pagoefectivo_voucher_hours")
+            or self.pagoefectivo_voucher_hours
+        )
+        return fields.Datetime.now() + timedelta(hours=hours)

@@ -13,3 +13,5 @@ from . import test_recovery
 from . import test_one_cip
 from . import test_refunds
 from . import test_credit_note_refund
+from . import test_invoice_voucher_issue
+from . import test_invoice_voucher_documents
