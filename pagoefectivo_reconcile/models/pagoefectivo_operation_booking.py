@@ -365,12 +365,11 @@ class PagoEfectivoOperation(models.Model):
                 open_dates[key] = self._open_date(*key)
             entry["date"] = open_dates[key]
         # The import reconciles its lines itself, and their exceptions wait for
-        # a person: no creation message on each entry, and none of OCA's
-        # account_reconcile_oca partner guess nor reconciliation models.
+        # a person: none of OCA's account_reconcile_oca partner guess nor
+        # reconciliation models (an ILIKE join over every journal item).
         created = (
             StatementLine.with_context(
                 skip_invoice_sync=True,
-                tracking_disable=True,
                 skip_retrieve_partner=True,
                 pagoefectivo_booking=True,
             )
