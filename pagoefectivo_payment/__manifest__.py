@@ -39,6 +39,7 @@
         "data/ir_cron_reminder.xml",
         "data/mail_template_data.xml",
         "data/ir_cron_refund.xml",
+        "data/ir_cron_invoice_issue.xml",
         "data/mail_template_refund.xml",
     ],
     "assets": {

@@ -11,7 +11,6 @@ from . import account_move
 from . import account_move_refund
 from . import account_move_voucher
 from . import account_move_voucher_issue
-from . import account_move_send_issue
 from . import account_journal
 from . import account_move_send
 from . import sale_order

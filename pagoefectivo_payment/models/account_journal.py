@@ -14,10 +14,11 @@ class AccountJournal(models.Model):
         required=True,
         default="never",
         help="Issue a PagoEfectivo payment code (CIP) for the amount due of this "
-        "journal's customer invoices by itself. When posted: at posting, and "
-        "again when sent if the invoice has no valid code any more. When sent: "
-        "when the invoice is sent. Invoices whose payment method is PagoEfectivo "
-        "(a preference of their customer) get one when posted whatever this "
-        "setting. Nothing is issued for what PagoEfectivo does not take; the "
-        "reason is noted on the invoice.",
+        "journal's customer invoices by itself. When posted: a few moments after "
+        "posting, and again when sent by email if the invoice has no valid code "
+        "any more. When sent: when the invoice is sent by email. Invoices whose "
+        "payment method is PagoEfectivo (a preference of their customer) get one "
+        "when posted whatever this setting. Nothing is issued for invoices paid "
+        "meanwhile nor for what PagoEfectivo does not take; a code that could not "
+        "be issued is noted on the invoice.",
     )

@@ -4,9 +4,35 @@ from odoo import api, models
 
 
 class AccountMoveSend(models.AbstractModel):
-    """The invoice email carries the invoice's voucher, as its PDF does."""
+    """Invoices sent by email get the PagoEfectivo code their journal or
+    payment method wants before their PDF is made, and their email carries it,
+    as their PDF does."""
 
     _inherit = "account.move.send"
+
+    @api.model
+    def _call_web_service_before_invoice_pdf_render(self, invoices_data):
+        """Issue the codes of the invoices sent by email that want one. A code
+        that could not be issued is noted on its invoice, which is sent all
+        the same; the invoice email carries the code, no voucher email goes
+        with it."""
+        res = super()._call_web_service_before_invoice_pdf_render(invoices_data)
+        wanted = self.env["account.move"].union(
+            *(
+                invoice
+                for invoice, invoice_data in invoices_data.items()
+                if "email" in invoice_data["sending_methods"]
+                and invoice._pagoefectivo_auto_issue_wanted("send")
+            )
+        )
+        if wanted:
+            # Whoever may send an invoice has its code issued (core sends in
+            # sudo: salespeople send invoices they may not change).
+            wanted.sudo(False).check_access("read")
+            wanted.sudo().with_context(
+                pagoefectivo_voucher_in_invoice_email=True
+            )._pagoefectivo_auto_issue()
+        return res
 
     @api.model
     def _get_mail_params(self, move, move_data):

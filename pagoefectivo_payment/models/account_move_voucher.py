@@ -17,8 +17,9 @@ class AccountMove(models.Model):
         "payment.transaction",
         string="PagoEfectivo Voucher",
         compute="_compute_pagoefectivo_voucher_id",
-        help="The live PagoEfectivo payment code of this invoice, for its amount "
-        "due: the one its PDF, its email and its portal page show.",
+        help="The live PagoEfectivo payment code of this invoice, for at most its "
+        "amount due (an installment, for instance): the one its PDF, its email and "
+        "its portal page show.",
     )
 
     # Not stored (it ends at the expiry): these only refresh it within a request,
@@ -44,14 +45,25 @@ class AccountMove(models.Model):
                 .sorted("id", reverse=True)[:1]
             )
 
+    def _pagoefectivo_hides_tx_status(self, tx):
+        """Whether the portal page hides core's status of its last transaction
+        `tx`: when it is the voucher shown below it anyway, or a pending voucher
+        that can no longer be paid for what is due (expired, or for more than its
+        documents ask). A live voucher for this invoice and others, which the
+        page does not show as its own, stays in that status, payable."""
+        self.ensure_one()
+        if tx.provider_code != "pagoefectivo" or tx.state != "pending":
+            return False
+        return tx == self.pagoefectivo_voucher_id or not tx._pagoefectivo_is_payable(
+            fields.Datetime.now()
+        )
+
 
 class PaymentTransaction(models.Model):
     _inherit = "payment.transaction"
 
-    def _pagoefectivo_is_printable_for(self, invoice, now):
-        """Whether this voucher may be shown on `invoice`: live at PagoEfectivo,
-        not expired, and for exactly what the invoice still asks. An expired,
-        withdrawn or outdated CIP is never printed."""
+    def _pagoefectivo_is_live(self, now):
+        """Whether this voucher can be paid at PagoEfectivo now."""
         self.ensure_one()
         return bool(
             self.provider_code == "pagoefectivo"
@@ -61,13 +73,34 @@ class PaymentTransaction(models.Model):
             and not self.pagoefectivo_delete_pending
             and self.pagoefectivo_expiry
             and self.pagoefectivo_expiry > now
+            and self.currency_id.compare_amounts(self.amount, 0) > 0
+        )
+
+    def _pagoefectivo_is_payable(self, now):
+        """Whether this voucher is live and asks no more than its order or
+        invoices still ask."""
+        self.ensure_one()
+        if not self._pagoefectivo_is_live(now):
+            return False
+        left = self._pagoefectivo_amount_left()
+        return left is not None and (
+            self.currency_id.compare_amounts(self.amount, left) <= 0
+        )
+
+    def _pagoefectivo_is_printable_for(self, invoice, now):
+        """Whether this voucher may be shown on `invoice`: live at PagoEfectivo,
+        not expired, for this invoice only, and for at most what it still asks
+        (the whole amount due, an installment, an amount with an early-payment
+        discount). An expired, withdrawn or outdated CIP is never printed."""
+        self.ensure_one()
+        return bool(
+            self._pagoefectivo_is_live(now)
             and invoice.state == "posted"
             and invoice.move_type == "out_invoice"
             and self.invoice_ids == invoice
             and self.currency_id == invoice.currency_id
-            and not self.currency_id.compare_amounts(
-                self.amount, invoice.amount_residual
-            )
+            and self.currency_id.compare_amounts(self.amount, invoice.amount_residual)
+            <= 0
         )
 
     def _pagoefectivo_qr_image(self):

@@ -1,13 +1,16 @@
 from datetime import timedelta
+from time import monotonic
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools.misc import format_amount
 
+from odoo.addons.payment.const import REPORT_REASONS_MAPPING
 from odoo.addons.payment.logging import get_payment_logger
 
 from .. import const
+from ..tools.lima_time import format_lima
 
 _logger = get_payment_logger(__name__)
 
@@ -42,6 +45,13 @@ class AccountMove(models.Model):
         string="Last PagoEfectivo Voucher",
         compute="_compute_pagoefectivo_last_voucher_id",
         help="The invoice's valid PagoEfectivo code, else the last one it had.",
+    )
+    pagoefectivo_issue_queued = fields.Boolean(
+        string="PagoEfectivo Code Queued",
+        index=True,
+        copy=False,
+        readonly=True,
+        help="Posted, its PagoEfectivo code is to be issued by a scheduled action.",
     )
     pagoefectivo_voucher_cip = fields.Char(
         string="PagoEfectivo Code",
@@ -83,7 +93,7 @@ class AccountMove(models.Model):
 
     # === ISSUING === #
 
-    def _pagoefectivo_issue_vouchers(self, validity_hours=None):
+    def _pagoefectivo_issue_vouchers(self, validity_hours=None, time_budget=None):
         """Give each of these invoices a PagoEfectivo code for its amount due:
         its valid one, else a new one (whose issuing withdraws the others).
 
@@ -92,9 +102,11 @@ class AccountMove(models.Model):
 
         :param int validity_hours: how long new codes stay valid, instead of
             the provider's validity.
+        :param float time_budget: seconds after which the invoices left are
+            not tried (a request must end before the server's time limit).
         :return: per invoice, in order, a dict: `invoice`, `status` (issued,
-            reused, skipped or failed), `reason` (why, for a person to read)
-            and `transaction` (the voucher, when there is one).
+            reused, skipped, failed or not_tried), `reason` (why, for a person
+            to read) and `transaction` (the voucher, when there is one).
         """
         if validity_hours and not (
             const.VOUCHER_HOURS_MIN <= validity_hours <= const.VOUCHER_HOURS_MAX
@@ -109,8 +121,20 @@ class AccountMove(models.Model):
         # Issuing runs in sudo below: only for invoices the user may change.
         self.check_access("write")
         self.invalidate_recordset(VOUCHER_FIELDS)  # paid or issued meanwhile
+        started = monotonic()
         results = []
         for move in self:
+            if time_budget is not None and monotonic() - started > time_budget:
+                results.append(
+                    move._pagoefectivo_result(
+                        "not_tried",
+                        self.env._(
+                            "Not tried: PagoEfectivo is slow, try again in a few "
+                            "minutes."
+                        ),
+                    )
+                )
+                continue
             try:
                 with self.env.cr.savepoint():
                     result = move._pagoefectivo_issue_voucher(validity_hours)
@@ -134,21 +158,17 @@ class AccountMove(models.Model):
         reason = self._pagoefectivo_nothing_due()
         if reason:
             return self._pagoefectivo_result("skipped", reason)
-        provider = self._pagoefectivo_provider()
-        reason = self._pagoefectivo_refusal(provider)
+        amount = self._get_invoice_next_payment_values()["amount_due"]
+        provider, reason = self._pagoefectivo_provider(amount)
         if reason:
             return self._pagoefectivo_result("skipped", reason)
         live = self.pagoefectivo_voucher_id
         reuse_until = fields.Datetime.now() + timedelta(hours=const.REUSE_MIN_HOURS)
         if live and live.pagoefectivo_expiry > reuse_until:
-            return self._pagoefectivo_result(
-                "reused", self.env._("It already has a valid code."), live
-            )
-        tx = self._pagoefectivo_create_transaction(provider)
+            return self._pagoefectivo_reused(live, validity_hours)
+        tx = self._pagoefectivo_create_transaction(provider, amount, validity_hours)
         live_cips = tx._pagoefectivo_live_siblings().mapped("provider_reference")
-        tx.with_context(
-            pagoefectivo_voucher_hours=validity_hours
-        )._pagoefectivo_issue_or_reuse()
+        tx._pagoefectivo_issue_or_reuse()
         if tx.state != "pending":
             return self._pagoefectivo_result(
                 "failed",
@@ -159,10 +179,19 @@ class AccountMove(models.Model):
                 ),
             )
         if tx.provider_reference in live_cips:
-            return self._pagoefectivo_result(
-                "reused", self.env._("It already has a valid code."), tx
-            )
+            return self._pagoefectivo_reused(tx, validity_hours)
         return self._pagoefectivo_result("issued", "", tx)
+
+    def _pagoefectivo_reused(self, tx, validity_hours):
+        """Its valid code is kept; a validity asked for does not apply to it."""
+        reason = self.env._("It already has a valid code.")
+        if validity_hours:
+            reason = self.env._(
+                "It already has a valid code, until %(expiry)s (Lima time); extend "
+                "it with Extend voucher.",
+                expiry=format_lima(tx.pagoefectivo_expiry),
+            )
+        return self._pagoefectivo_result("reused", reason, tx)
 
     def _pagoefectivo_result(self, status, reason, transaction=None):
         return {
@@ -171,6 +200,26 @@ class AccountMove(models.Model):
             "reason": reason,
             "transaction": (transaction or self.env["payment.transaction"]).sudo(False),
         }
+
+    def _pagoefectivo_note_result(self, result):
+        """Leave on the invoice what became of issuing its code."""
+        self.ensure_one()
+        tx = result["transaction"].sudo()
+        if result["status"] == "issued":
+            body = self.env._(
+                "PagoEfectivo code %(cip)s issued, valid until %(expiry)s (Lima time).",
+                cip=tx.provider_reference,
+                expiry=format_lima(tx.pagoefectivo_expiry),
+            )
+        elif result["status"] in ("skipped", "failed"):
+            body = self.env._(
+                "No PagoEfectivo code was issued: %(reason)s",
+                reason=result["reason"],
+            )
+        else:
+            return
+        # sudo: whoever may issue the code may leave its trail.
+        self.sudo()._message_log(body=body)
 
     def _pagoefectivo_nothing_due(self):
         """Why this invoice asks for nothing a code could ask for, if so."""
@@ -198,59 +247,68 @@ class AccountMove(models.Model):
             return self.env._("A payment of it is being processed.")
         return ""
 
-    def _pagoefectivo_refusal(self, provider):
-        """Why PagoEfectivo cannot ask for this invoice's amount due, if so."""
+    def _pagoefectivo_provider(self, amount):
+        """The company's PagoEfectivo provider, if it takes `amount` from this
+        invoice's customer as core's checkout would (state, country, maximum
+        amount, currency), and still offers its payment method; else why not.
+
+        sudo: billing users may not read providers, and issuing uses its keys.
+
+        :return: (provider, "") or (empty provider, the reason)
+        """
         self.ensure_one()
-        if not provider:
-            return self.env._(
-                "PagoEfectivo is not enabled for %(company)s.",
-                company=self.company_id.name,
-            )
-        taken = provider._get_supported_currencies()
-        if provider.available_currency_ids:
-            taken &= provider.available_currency_ids
-        if self.currency_id not in taken:
+        providers = self.env["payment.provider"].sudo()
+        report = {}
+        compatible = providers._get_compatible_providers(
+            self.company_id.id,
+            self.partner_id.id,
+            amount,
+            currency_id=self.currency_id.id,
+            report=report,
+        )
+        provider = compatible.filtered(lambda p: p.code == "pagoefectivo")[:1]
+        if provider and self._pagoefectivo_payment_method(provider):
+            return provider, ""
+        for candidate, status in report.get("providers", {}).items():
+            if candidate.code == "pagoefectivo" and not status["available"]:
+                return providers, self._pagoefectivo_refusal(
+                    candidate, amount, status["reason"]
+                )
+        return providers, self.env._(
+            "PagoEfectivo is not enabled for %(company)s.",
+            company=self.company_id.name,
+        )
+
+    def _pagoefectivo_refusal(self, provider, amount, reason):
+        """Core's `reason` the provider is not available, said of an invoice."""
+        # Core's reasons are lazy texts, told apart by identity.
+        code = next(
+            (code for code, text in REPORT_REASONS_MAPPING.items() if text is reason),
+            None,
+        )
+        if code == "incompatible_currency":
             return self.env._(
                 "PagoEfectivo does not take invoices in %(currency)s.",
                 currency=self.currency_id.name,
             )
-        if provider.maximum_amount:
+        if code == "exceed_max_amount":
             # The limit is in the company's currency, as at checkout.
-            company_currency = provider.main_currency_id
-            due = self.currency_id._convert(
-                self.amount_residual,
-                company_currency,
-                self.company_id,
-                fields.Date.context_today(self),
+            return self.env._(
+                "Its amount due, %(amount)s, is above the PagoEfectivo limit of "
+                "%(limit)s.",
+                amount=format_amount(self.env, amount, self.currency_id),
+                limit=format_amount(
+                    self.env, provider.maximum_amount, provider.main_currency_id
+                ),
             )
-            if company_currency.compare_amounts(due, provider.maximum_amount) > 0:
-                return self.env._(
-                    "Its amount due, %(amount)s, is above the PagoEfectivo limit "
-                    "of %(limit)s.",
-                    amount=format_amount(
-                        self.env, self.amount_residual, self.currency_id
-                    ),
-                    limit=format_amount(
-                        self.env, provider.maximum_amount, company_currency
-                    ),
-                )
-        return ""
-
-    def _pagoefectivo_provider(self):
-        """The company's PagoEfectivo provider with its payment method, if
-        enabled (sudo: billing users may not read providers, and issuing
-        uses its keys)."""
-        self.ensure_one()
-        providers = self.env["payment.provider"].sudo()
-        provider = providers.search(
-            [
-                ("code", "=", "pagoefectivo"),
-                ("state", "in", ("enabled", "test")),
-                ("company_id", "=", self.company_id.id),
-            ],
-            limit=1,
+        if code == "incompatible_country":
+            return self.env._(
+                "PagoEfectivo does not take customers from %(country)s.",
+                country=self.partner_id.country_id.name,
+            )
+        return self.env._(
+            "PagoEfectivo does not take this invoice: %(reason)s.", reason=reason
         )
-        return provider if self._pagoefectivo_payment_method(provider) else providers
 
     @api.model
     def _pagoefectivo_payment_method(self, provider):
@@ -260,62 +318,83 @@ class AccountMove(models.Model):
         codes = provider._get_default_payment_method_codes()
         return provider.payment_method_ids.filtered(lambda pm: pm.code in codes)[:1]
 
-    def _pagoefectivo_create_transaction(self, provider):
-        """A payment of the amount due as the portal makes it for an invoice,
-        in sudo as there: issuing it uses the provider's keys. Made from the
-        back office: the chatter says the user made it, not the customer."""
+    def _pagoefectivo_create_transaction(self, provider, amount, validity_hours=None):
+        """A payment of `amount` as the portal makes it for an invoice, in sudo
+        as there: issuing it uses the provider's keys. Made from the back
+        office: the chatter says the user made it, not the customer."""
         transactions = (
             self.env["payment.transaction"]
             .sudo()
             .with_context(payment_backend_action=True)
         )
-        tx = transactions.create(
-            {
-                "provider_id": provider.id,
-                "payment_method_id": self._pagoefectivo_payment_method(provider).id,
-                "reference": transactions._compute_reference(
-                    provider.code, invoice_ids=[Command.set(self.ids)]
-                ),
-                "amount": self.amount_residual,
-                "currency_id": self.currency_id.id,
-                "partner_id": self.partner_id.id,
-                "operation": "online_redirect",
-                "invoice_ids": [Command.set(self.ids)],
-            }
-        )
+        values = {
+            "provider_id": provider.id,
+            "payment_method_id": self._pagoefectivo_payment_method(provider).id,
+            "reference": transactions._compute_reference(
+                provider.code, invoice_ids=[Command.set(self.ids)]
+            ),
+            "amount": amount,
+            "currency_id": self.currency_id.id,
+            "partner_id": self.partner_id.id,
+            "operation": "online_redirect",
+            "invoice_ids": [Command.set(self.ids)],
+        }
+        if validity_hours:
+            values["pagoefectivo_validity_hours"] = validity_hours
+        tx = transactions.create(values)
         tx._log_sent_message()
         return tx
 
     # === BY THEMSELVES === #
 
     def _post(self, soft=True):
+        """Invoices that want a code get it from a scheduled action, after the
+        posting is committed: no code for a posting rolled back, no wait on
+        PagoEfectivo while posting, none for an invoice paid right after."""
         posted = super()._post(soft=soft)
-        posted._pagoefectivo_auto_issue("post")
+        queued = posted.filtered(
+            lambda move: move._pagoefectivo_auto_issue_wanted("post")
+        )
+        if queued:
+            queued.sudo().pagoefectivo_issue_queued = True
+            self.env.ref("pagoefectivo_payment.cron_invoice_issue")._trigger()
         return posted
 
-    def _pagoefectivo_auto_issue(self, event):
-        """Issue codes for the invoices their journal, or their payment
-        method, wants one for at `event` ("post" or "send"). Never raises:
-        what could not be issued is noted on the invoice."""
-        wanted = self.filtered(
-            lambda move: (
-                move._pagoefectivo_auto_issue_wanted(event)
-                and not move._pagoefectivo_nothing_due()
-            )
+    @api.model
+    def _cron_pagoefectivo_issue_queued(self):
+        """Issue the codes of the invoices queued at posting, one commit each;
+        those that no longer ask anything are skipped silently."""
+        providers = self.env["payment.provider"]
+        queued = self.sudo().search(
+            [("pagoefectivo_issue_queued", "=", True)], order="id"
         )
-        if not wanted:
-            return
-        for result in wanted._pagoefectivo_issue_vouchers():
-            if result["status"] in ("skipped", "failed"):
-                result["invoice"]._message_log(
-                    body=self.env._(
-                        "No PagoEfectivo code was issued: %(reason)s",
-                        reason=result["reason"],
-                    )
+        providers._pagoefectivo_commit_progress(remaining=len(queued))
+        for move in queued:
+            try:
+                with self.env.cr.savepoint():
+                    move._pagoefectivo_auto_issue()
+            except Exception:  # noqa: BLE001 - one invoice must not stop the others
+                _logger.exception(
+                    "Could not issue a PagoEfectivo code for %s", move.name
                 )
+            move.pagoefectivo_issue_queued = False
+            if providers._pagoefectivo_commit_progress(1) <= 0:
+                break
+
+    def _pagoefectivo_auto_issue(self):
+        """Issue codes for these invoices, which want one. Never raises: only
+        what failed is noted on the invoice; what asks nothing, or what
+        PagoEfectivo does not take, is skipped silently."""
+        for result in self._pagoefectivo_issue_vouchers():
+            if result["status"] == "failed":
+                result["invoice"]._pagoefectivo_note_result(result)
 
     def _pagoefectivo_auto_issue_wanted(self, event):
+        """Whether its journal, or its payment method, wants a code for this
+        invoice at `event` ("post" or "send")."""
         self.ensure_one()
+        if self.move_type != "out_invoice":
+            return False
         setting = self.journal_id.pagoefectivo_auto_issue
         preferred = self.preferred_payment_method_line_id.code == "pagoefectivo"
         if event == "post":

@@ -257,12 +257,8 @@ class PaymentProvider(models.Model):
             )
         return str(error.args[0])
 
-    def _pagoefectivo_voucher_expiry(self):
-        """When a voucher issued now expires: after the provider's validity, or
-        after the hours of the context key `pagoefectivo_voucher_hours` (a
-        validity chosen when issuing from the back office)."""
-        hours = (
-            self.env.context.get("pagoefectivo_voucher_hours")
-            or self.pagoefectivo_voucher_hours
-        )
+    def _pagoefectivo_voucher_expiry(self, hours=None):
+        """When a voucher issued now expires: after `hours` (a validity chosen
+        when issuing it), else after the provider's validity."""
+        hours = hours or self.pagoefectivo_voucher_hours
         return fields.Datetime.now() + timedelta(hours=hours)

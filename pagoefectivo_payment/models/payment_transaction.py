@@ -26,6 +26,13 @@ class PaymentTransaction(models.Model):
         string="Voucher Expiry", readonly=True, copy=False
     )
     pagoefectivo_paid_at = fields.Datetime(string="Paid At", readonly=True, copy=False)
+    pagoefectivo_validity_hours = fields.Integer(
+        string="Validity Asked (hours)",
+        help="How long the customer has to pay this voucher, when chosen as it "
+        "was issued; the provider's validity otherwise.",
+        readonly=True,
+        copy=False,
+    )
     pagoefectivo_notification_ids = fields.One2many(
         "pagoefectivo.notification", "transaction_id", string="Notifications"
     )

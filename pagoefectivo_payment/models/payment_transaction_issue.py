@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools.misc import format_amount
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment.logging import get_payment_logger
@@ -189,11 +190,9 @@ class PaymentTransaction(models.Model):
 
     @api.model
     def _cron_pagoefectivo_delete_withdrawn(self):
-        """Withdraw the vouchers whose documents ask nothing any more, then
+        """Withdraw the vouchers for more than their documents still ask, then
         delete at PagoEfectivo the CIPs of withdrawn vouchers, one commit each."""
-        self._pagoefectivo_paid_elsewhere()._pagoefectivo_withdraw(
-            self.env._("Its order or invoices were paid by other means.")
-        )
+        self._pagoefectivo_withdraw_outdated()
         providers = self.env["payment.provider"]
         withdrawn = self.search(
             [("pagoefectivo_delete_pending", "=", True)],
@@ -230,9 +229,37 @@ class PaymentTransaction(models.Model):
         self.pagoefectivo_delete_pending = False
 
     @api.model
+    def _pagoefectivo_withdraw_outdated(self):
+        """Withdraw the vouchers that ask more than their documents still ask,
+        saying why: nothing is due any more, or less than the code."""
+        outdated = self._pagoefectivo_paid_elsewhere()
+        nothing_due = outdated.filtered(
+            lambda tx: (
+                tx.currency_id.compare_amounts(tx._pagoefectivo_amount_left(), 0) <= 0
+            )
+        )
+        nothing_due._pagoefectivo_withdraw(
+            self.env._("Its order or invoices were paid by other means.")
+        )
+        for tx in outdated - nothing_due:
+            tx._pagoefectivo_withdraw(
+                self.env._(
+                    "Its invoice or order now asks less than this code: %(left)s are "
+                    "still due, not %(amount)s.",
+                    left=format_amount(
+                        self.env, tx._pagoefectivo_amount_left(), tx.currency_id
+                    ),
+                    amount=format_amount(self.env, tx.amount, tx.currency_id),
+                )
+            )
+
+    @api.model
     def _pagoefectivo_paid_elsewhere(self):
-        """Pending vouchers whose order or invoices ask nothing any more: paid
-        by other means, or no longer posted (cancelled or back to draft)."""
+        """Pending vouchers for more than their order or invoices still ask:
+        paid by other means, in part or in full (a payment, a credit note), or
+        no longer posted (cancelled or back to draft). A code for less than
+        what is due (an installment, an early-payment discount, a partial
+        amount chosen by the customer) stays."""
         pending = self.search(
             [
                 ("provider_code", "=", "pagoefectivo"),
@@ -245,7 +272,10 @@ class PaymentTransaction(models.Model):
         )
         return pending.filtered(
             lambda tx: (
-                tx.currency_id.compare_amounts(tx._pagoefectivo_amount_left(), 0) <= 0
+                tx.currency_id.compare_amounts(
+                    tx.amount, tx._pagoefectivo_amount_left()
+                )
+                > 0
             )
         )
 
@@ -297,25 +327,56 @@ class PaymentTransaction(models.Model):
                 )
             )
             return
+        if self._pagoefectivo_amount_problem(reply):
+            self._pagoefectivo_refuse_other_cip(data)
+            return
         self.write(
             {
                 "provider_reference": str(data["cip"]),
                 "pagoefectivo_cip_url": data.get("cipUrl"),
                 "pagoefectivo_expiry": parse_lima_or_none(data.get("dateExpiry"))
-                or self.provider_id._pagoefectivo_voucher_expiry(),
+                or self.provider_id._pagoefectivo_voucher_expiry(
+                    self.pagoefectivo_validity_hours
+                ),
                 **self.provider_id._pagoefectivo_issuer_values(),
             }
         )
         self._set_pending()
 
+    def _pagoefectivo_refuse_other_cip(self, data):
+        """PagoEfectivo answered with a CIP of another amount or currency: the
+        pending CIP it already had for this transaction code (a request rolled
+        back here, then sent again). It is not this payment's voucher; left
+        alone, it expires at PagoEfectivo. It is not deleted: the same code may
+        belong to another database sharing these credentials."""
+        _logger.warning(
+            "PagoEfectivo returned CIP %s of %s %s for transaction %s of %s %s: "
+            "an earlier CIP of the same transaction code, not used.",
+            data.get("cip"),
+            data.get("amount"),
+            data.get("currency"),
+            self.reference,
+            self.amount,
+            self.currency_id.name,
+        )
+        self._set_error(
+            self.env._(
+                "PagoEfectivo already had another payment code for %(reference)s, "
+                "for a different amount: it was not used. Please try again or "
+                "choose another payment method.",
+                reference=self.reference,
+            )
+        )
+
     def _pagoefectivo_cip_payload(self):
         provider = self.provider_id
         concept = provider.pagoefectivo_payment_concept or self.company_id.name
+        expiry = provider._pagoefectivo_voucher_expiry(self.pagoefectivo_validity_hours)
         payload = {
             "currency": self.currency_id.name,
             "amount": f"{self.amount:.2f}",
             "transactionCode": self.reference,
-            "dateExpiry": to_lima_expiry(provider._pagoefectivo_voucher_expiry()),
+            "dateExpiry": to_lima_expiry(expiry),
             "paymentConcept": (concept or "")[: const.FIELD_LIMITS["paymentConcept"]],
             "additionalData": self.reference,
             **customer_fields(

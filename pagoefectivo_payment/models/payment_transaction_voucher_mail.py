@@ -19,7 +19,10 @@ class PaymentTransaction(models.Model):
 
     def _pagoefectivo_issue_cip(self):
         res = super()._pagoefectivo_issue_cip()
-        if self.state == "pending":
+        # An invoice sent by email carries its code itself: no second email.
+        if self.state == "pending" and not self.env.context.get(
+            "pagoefectivo_voucher_in_invoice_email"
+        ):
             self._pagoefectivo_send_voucher()
         return res
 

@@ -171,8 +171,12 @@ class TestInvoiceVoucherDocuments(PagoEfectivoCommon):
         invoice = self._create_invoice()
         old = self._voucher_for(invoice)
         self._partial_payment(invoice, 50)
-        self.assertEqual(old.state, "pending", "still live at PagoEfectivo")
         self.assertNotIn(old.provider_reference, self._pdf(invoice))
+        self.env["payment.transaction"]._cron_pagoefectivo_delete_withdrawn()
+        self.assertEqual(old.state, "cancel", "withdrawn by the job")
+        self.assertEqual(
+            self.emulator.cips[int(old.provider_reference)]["statusName"], "Eliminada"
+        )
 
         new = self._voucher_for(invoice)
         pdf = self._pdf(invoice)

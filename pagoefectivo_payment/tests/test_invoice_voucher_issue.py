@@ -1,11 +1,13 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
-from ..tools.lima_time import parse_lima
+from ..models import account_move_voucher_issue
+from ..tools.lima_time import format_lima, parse_lima
 from .common import PagoEfectivoCommon
 
 
@@ -52,6 +54,36 @@ class TestInvoiceVoucherIssue(PagoEfectivoCommon):
     def _line(self, lines, invoice):
         return lines.filtered(lambda line: line.invoice_id == invoice)
 
+    def _tx(self, line):
+        """The voucher a result line tells of."""
+        return line.invoice_id.transaction_ids.filtered(
+            lambda tx: tx.provider_reference == line.cip
+        )
+
+    def _run_issue_job(self):
+        """The scheduled action *PagoEfectivo: issue invoice codes* runs."""
+        self.env["account.move"]._cron_pagoefectivo_issue_queued()
+        self.env.invalidate_all()
+
+    def _issue_job_triggered(self):
+        cron = self.env.ref("pagoefectivo_payment.cron_invoice_issue")
+        return self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+
+    def _send_by(self, user, invoice, sending_methods):
+        """`user` sends the invoice from its Send wizard."""
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_user(user)
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({})
+        )
+        wizard.sending_methods = sending_methods
+        wizard.action_send_and_print()
+        self.env.invalidate_all()
+
+    def _emails_to_customer(self):
+        return self.env["mail.mail"].search([("recipient_ids", "in", self.partner.ids)])
+
     def _cip(self, tx):
         return self.emulator.cips[int(tx.provider_reference)]
 
@@ -94,10 +126,10 @@ class TestInvoiceVoucherIssue(PagoEfectivoCommon):
         invoice = self._create_invoice()
         line = self._issue(invoice)
         self.assertEqual(line.status, "issued", line.reason)
-        tx = line.transaction_id
-        self.assertEqual(invoice.pagoefectivo_voucher_id, tx)
+        tx = invoice.pagoefectivo_voucher_id
         self.assertEqual(tx.invoice_ids, invoice)
         self.assertEqual((line.cip, line.amount), (tx.provider_reference, 150.5))
+        self.assertEqual(line.expiry, tx.pagoefectivo_expiry)
         cip = self._cip(tx)
         self.assertEqual((cip["currency"], cip["amount"]), ("PEN", "150.50"))
         self.assertEqual(cip["transactionCode"], tx.reference)
@@ -122,14 +154,30 @@ class TestInvoiceVoucherIssue(PagoEfectivoCommon):
         )
         self.assertIn(tx.provider_reference, mail.subject)
         self.assertIn("initiated", self._notes(invoice))
+        # The accountant's trail: which code, until when.
+        self.assertIn(
+            f"PagoEfectivo code {tx.provider_reference} issued, valid until "
+            f"{format_lima(tx.pagoefectivo_expiry)} (Lima time).",
+            self._notes(invoice),
+        )
 
     def test_issuing_again_keeps_the_valid_code(self):
         invoice = self._create_invoice()
         first = self._issue(invoice)
         again = self._issue(invoice)
         self.assertEqual(again.status, "reused")
-        self.assertEqual(again.transaction_id, first.transaction_id)
-        self.assertEqual(first.transaction_id.state, "pending")
+        self.assertEqual(again.reason, "It already has a valid code.")
+        self.assertEqual(again.cip, first.cip)
+        self.assertEqual(self._tx(first).state, "pending")
+        # A validity asked for does not apply to the code kept: it says so.
+        chosen = self._issue(invoice, validity=5, validity_unit="days")
+        self.assertEqual(chosen.status, "reused")
+        self.assertEqual(
+            chosen.reason,
+            "It already has a valid code, until "
+            f"{format_lima(self._tx(first).pagoefectivo_expiry)} (Lima time); "
+            "extend it with Extend voucher.",
+        )
         self.assertEqual(len(self._cip_posts()), 1)
 
     def test_five_invoices_at_once_skip_what_asks_nothing_with_a_reason(self):
@@ -152,13 +200,34 @@ class TestInvoiceVoucherIssue(PagoEfectivoCommon):
         )
         self.assertEqual(
             [
-                self._cip(self._line(lines, i).transaction_id)["amount"]
+                self._cip(self._tx(self._line(lines, i)))["amount"]
                 for i in (due, other_due)
             ],
             ["100.00", "200.00"],
         )
         self.assertEqual(len(self._cip_posts()), 2)
         self.assertFalse((paid | cancelled | zero).transaction_ids)
+        # The trail on each invoice too.
+        self.assertIn("No PagoEfectivo code was issued: It is paid.", self._notes(paid))
+        self.assertIn(
+            "No PagoEfectivo code was issued: It is cancelled.", self._notes(cancelled)
+        )
+
+    def test_a_slow_pagoefectivo_leaves_the_rest_for_later_within_the_request(self):
+        invoices = self._create_invoice(100) | self._create_invoice(200)
+        invoices |= self._create_invoice(300)
+        clock = iter(range(0, 1000, 25))  # each request to PagoEfectivo: 25 s
+        with patch.object(
+            account_move_voucher_issue, "monotonic", side_effect=lambda: next(clock)
+        ):
+            lines = self._issue(invoices)
+        self.assertEqual(lines.mapped("status"), ["issued", "issued", "not_tried"])
+        self.assertEqual(
+            lines[2].reason,
+            "Not tried: PagoEfectivo is slow, try again in a few minutes.",
+        )
+        self.assertFalse(invoices[2].transaction_ids)
+        self.assertEqual(len(self._cip_posts()), 2)
 
     def test_what_pagoefectivo_does_not_take_is_skipped_with_a_reason(self):
         usd = self.setup_other_currency("USD", rates=[("2017-01-01", 2.0)])
@@ -169,7 +238,7 @@ class TestInvoiceVoucherIssue(PagoEfectivoCommon):
         euros = self._invoice_in(eur, 50)
         lines = self._issue(dollars | soles | euros)
         self.assertEqual(self._line(lines, dollars).status, "issued")
-        cip = self._cip(self._line(lines, dollars).transaction_id)
+        cip = self._cip(self._tx(self._line(lines, dollars)))
         self.assertEqual((cip["currency"], cip["amount"]), ("USD", "400.00"))
         self.assertEqual(dollars.pagoefectivo_voucher_id.currency_id, usd)
         above, not_taken = self._line(lines, soles), self._line(lines, euros)
@@ -195,35 +264,36 @@ class TestInvoiceVoucherIssue(PagoEfectivoCommon):
         self.assertIn("try again later", failed.reason)
         self.assertFalse(first.pagoefectivo_voucher_id)
         self.assertEqual(issued.status, "issued")
-        self.assertEqual(second.pagoefectivo_voucher_id, issued.transaction_id)
+        self.assertEqual(second.pagoefectivo_voucher_id, self._tx(issued))
+        self.assertIn("try again later", self._notes(first))
         # Tried again once PagoEfectivo is back.
         self.assertEqual(self._issue(first).status, "issued")
 
     def test_the_validity_chosen_in_the_action_is_for_those_codes_only(self):
         chosen = self._issue(self._create_invoice(), validity=3, validity_unit="days")
-        self._assert_valid_for_hours(chosen.transaction_id, 72)
+        self._assert_valid_for_hours(self._tx(chosen), 72)
         hours = self._issue(self._create_invoice(), validity=5, validity_unit="hours")
-        self._assert_valid_for_hours(hours.transaction_id, 5)
+        self._assert_valid_for_hours(self._tx(hours), 5)
         usual = self._issue(self._create_invoice())
-        self._assert_valid_for_hours(usual.transaction_id, 48)
+        self._assert_valid_for_hours(self._tx(usual), 48)
         self.assertEqual(self.provider.pagoefectivo_voucher_hours, 48)
         with self.assertRaises(ValidationError):
             self._issue(self._create_invoice(), validity=31, validity_unit="days")
 
     def test_partly_paid_then_issued_again_asks_the_new_amount_due(self):
         invoice = self._create_invoice(200)
-        first = self._issue(invoice).transaction_id
+        first = self._tx(self._issue(invoice))
         self._pay_by_hand(invoice, 50)
         self.assertFalse(invoice.pagoefectivo_voucher_id, "no longer what it asks")
         self.assertEqual(invoice.pagoefectivo_voucher_status, "outdated")
         second = self._issue(invoice)
         self.assertEqual(second.status, "issued")
-        self.assertEqual(self._cip(second.transaction_id)["amount"], "150.00")
-        self.assertEqual(invoice.pagoefectivo_voucher_id, second.transaction_id)
+        self.assertEqual(self._cip(self._tx(second))["amount"], "150.00")
+        self.assertEqual(invoice.pagoefectivo_voucher_id, self._tx(second))
         self.assertEqual(first.state, "cancel")
         self.env["payment.transaction"]._cron_pagoefectivo_delete_withdrawn()
         self.assertEqual(self._cip(first)["statusName"], "Eliminada")
-        self.assertEqual(self._cip(second.transaction_id)["statusName"], "Generado")
+        self.assertEqual(self._cip(self._tx(second))["statusName"], "Generado")
 
     # === RIGHTS === #
 
@@ -242,30 +312,80 @@ class TestInvoiceVoucherIssue(PagoEfectivoCommon):
 
     # === BY THEMSELVES === #
 
-    def test_a_journal_issues_codes_when_invoices_are_posted(self):
+    def test_a_journal_issues_codes_after_invoices_are_posted(self):
         self.sale_journal.pagoefectivo_auto_issue = "post"
         invoice = self._create_invoice()
-        self.env.invalidate_all()
+        # Posting only queues it: PagoEfectivo is not asked while posting.
+        self.assertTrue(invoice.pagoefectivo_issue_queued)
+        self.assertTrue(self._issue_job_triggered())
+        self.assertFalse(invoice.transaction_ids)
+        self.assertFalse(self._cip_posts())
+        zero = self._invoice_in(self.currency, 0.0)
+        self._run_issue_job()
         tx = invoice.pagoefectivo_voucher_id
         self.assertEqual(self._cip(tx)["amount"], "150.50")
-        zero = self._invoice_in(self.currency, 0.0)
+        self.assertFalse(invoice.pagoefectivo_issue_queued)
         self.assertFalse(zero.transaction_ids)
+        self.assertFalse(zero.pagoefectivo_issue_queued)
         self.assertNotIn("PagoEfectivo", self._notes(zero), "nothing to say")
-        # Sent later while its code is valid: the same code.
-        self.env["account.move.send"]._generate_and_send_invoices(
-            invoice, sending_methods=["manual"]
-        )
+        # Sent later by email while its code is valid: the same code.
+        self._send_by(self.billing_user, invoice, ["email"])
         self.assertEqual(len(self._cip_posts()), 1)
 
-    def test_a_journal_issues_codes_when_invoices_are_sent(self):
+    def test_an_invoice_paid_before_the_job_runs_gets_no_code(self):
+        self.sale_journal.pagoefectivo_auto_issue = "post"
+        invoice = self._create_invoice()
+        self._pay_by_hand(invoice)  # at the shop's counter, right after posting
+        self._run_issue_job()
+        self.assertFalse(invoice.transaction_ids)
+        self.assertFalse(invoice.pagoefectivo_issue_queued)
+        self.assertFalse(self._cip_posts())
+        self.assertNotIn("PagoEfectivo", self._notes(invoice), "nothing to say")
+
+    def test_pagoefectivo_down_in_the_job_is_noted_and_the_others_go_on(self):
+        self.sale_journal.pagoefectivo_auto_issue = "post"
+        first, second = self._create_invoice(100), self._create_invoice(200)
+        euros = self._invoice_in(self.setup_other_currency("EUR"), 50)
+        self.emulator.set_faults(
+            api_errors=[
+                {"path_prefix": "/v1/cips", "method": "POST", "status": 503, "times": 1}
+            ]
+        )
+        self._run_issue_job()
+        self.assertEqual(first.state, "posted")
+        self.assertFalse(first.pagoefectivo_voucher_id)
+        self.assertIn("No PagoEfectivo code was issued", self._notes(first))
+        self.assertIn("try again later", self._notes(first))
+        self.assertEqual(self._cip(second.pagoefectivo_voucher_id)["amount"], "200.00")
+        # What PagoEfectivo does not take is no news on every invoice.
+        self.assertFalse(euros.transaction_ids)
+        self.assertNotIn("PagoEfectivo", self._notes(euros))
+        self.assertFalse((first | second | euros).filtered("pagoefectivo_issue_queued"))
+
+    def test_a_journal_issues_codes_when_invoices_are_sent_by_email(self):
         self.sale_journal.pagoefectivo_auto_issue = "send"
         invoice = self._create_invoice()
+        self.assertFalse(invoice.pagoefectivo_issue_queued)
+        self._run_issue_job()
         self.assertFalse(invoice.transaction_ids)
-        self.env["account.move.send"]._generate_and_send_invoices(
-            invoice, sending_methods=["manual"]
+        # Downloaded: nothing is issued.
+        self._send_by(self.billing_user, invoice, ["manual"])
+        self.assertFalse(invoice.transaction_ids)
+        self.assertFalse(self._cip_posts())
+        # A salesperson, who may send invoices but not change them, sends it.
+        salesperson = self._new_user(
+            "pe_issue_salesperson", "sales_team.group_sale_salesman"
         )
-        self.env.invalidate_all()
-        self.assertEqual(self._cip(invoice.pagoefectivo_voucher_id)["amount"], "150.50")
+        self.assertFalse(salesperson.has_group("account.group_account_invoice"))
+        invoice.invoice_user_id = salesperson
+        self._send_by(salesperson, invoice, ["email"])
+        tx = invoice.pagoefectivo_voucher_id
+        self.assertEqual(self._cip(tx)["amount"], "150.50")
+        # One email: the invoice's, which carries the code.
+        emails = self._emails_to_customer()
+        self.assertEqual(len(emails), 1, emails.mapped("model"))
+        self.assertEqual((emails.model, emails.res_id), ("account.move", invoice.id))
+        self.assertIn(tx.provider_reference, str(emails.body_html))
 
     def test_customers_paying_with_pagoefectivo_get_codes_when_posted(self):
         # The provider's payment method on its journal, as its form sets it.
@@ -276,22 +396,9 @@ class TestInvoiceVoucherIssue(PagoEfectivoCommon):
         self.assertEqual(method_line.code, "pagoefectivo")
         self.partner.property_inbound_payment_method_line_id = method_line
         invoice = self._create_invoice()
-        self.env.invalidate_all()
         self.assertEqual(invoice.preferred_payment_method_line_id, method_line)
-        self.assertTrue(invoice.pagoefectivo_voucher_id)
         self.partner.property_inbound_payment_method_line_id = False
-        self.assertFalse(self._create_invoice().transaction_ids)
-
-    def test_posting_never_fails_for_pagoefectivo_it_says_why_on_the_invoice(self):
-        self.sale_journal.pagoefectivo_auto_issue = "post"
-        self.emulator.set_faults(
-            api_errors=[{"path_prefix": "/v1/cips", "method": "POST", "status": 503}]
-        )
-        invoice = self._create_invoice()
-        self.assertEqual(invoice.state, "posted")
-        self.assertFalse(invoice.pagoefectivo_voucher_id)
-        self.assertIn("No PagoEfectivo code was issued", self._notes(invoice))
-        self.assertIn("try again later", self._notes(invoice))
-        euros = self._invoice_in(self.setup_other_currency("EUR"), 50)
-        self.assertEqual(euros.state, "posted")
-        self.assertIn("does not take invoices in EUR", self._notes(euros))
+        other = self._create_invoice()
+        self._run_issue_job()
+        self.assertTrue(invoice.pagoefectivo_voucher_id)
+        self.assertFalse(other.transaction_ids)

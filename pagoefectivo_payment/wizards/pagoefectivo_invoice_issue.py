@@ -5,6 +5,9 @@ from odoo.fields import Command
 from .. import const
 
 HOURS_PER_UNIT = {"hours": 1, "days": 24}
+# Seconds of issuing after which the invoices left are not tried: a slow
+# PagoEfectivo must not take the request past the server's time limit.
+ISSUE_TIME_BUDGET = 60
 
 
 class PagoEfectivoInvoiceIssue(models.TransientModel):
@@ -62,6 +65,22 @@ class PagoEfectivoInvoiceIssue(models.TransientModel):
                     )
                 )
 
+    @api.model
+    def _line_values(self, result):
+        """What the user reads of one invoice's result: plain values, copied
+        from its voucher (read in sudo, as the invoice shows it)."""
+        tx = result["transaction"].sudo()
+        return {
+            "invoice_id": result["invoice"].id,
+            "partner_id": result["invoice"].partner_id.id,
+            "status": result["status"],
+            "reason": result["reason"],
+            "cip": tx.provider_reference,
+            "expiry": tx.pagoefectivo_expiry,
+            "currency_id": tx.currency_id.id,
+            "amount": tx.amount,
+        }
+
     def _validity_hours(self):
         self.ensure_one()
         return self.validity * HOURS_PER_UNIT[self.validity_unit] or None
@@ -69,21 +88,15 @@ class PagoEfectivoInvoiceIssue(models.TransientModel):
     def action_issue(self):
         self.ensure_one()
         results = self.invoice_ids._pagoefectivo_issue_vouchers(
-            validity_hours=self._validity_hours()
+            validity_hours=self._validity_hours(), time_budget=ISSUE_TIME_BUDGET
         )
+        for result in results:
+            result["invoice"]._pagoefectivo_note_result(result)
         self.write(
             {
                 "state": "done",
                 "line_ids": [
-                    Command.create(
-                        {
-                            "invoice_id": result["invoice"].id,
-                            "status": result["status"],
-                            "reason": result["reason"],
-                            "transaction_id": result["transaction"].id,
-                        }
-                    )
-                    for result in results
+                    Command.create(self._line_values(result)) for result in results
                 ],
             }
         )
@@ -106,23 +119,19 @@ class PagoEfectivoInvoiceIssueLine(models.TransientModel):
         "pagoefectivo.invoice.issue", required=True, ondelete="cascade"
     )
     invoice_id = fields.Many2one("account.move", readonly=True)
-    partner_id = fields.Many2one(related="invoice_id.partner_id")
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     status = fields.Selection(
         selection=[
             ("issued", "Issued"),
             ("reused", "Already valid"),
             ("skipped", "Skipped"),
             ("failed", "Failed"),
+            ("not_tried", "Not tried"),
         ],
         readonly=True,
     )
     reason = fields.Char(readonly=True)
-    transaction_id = fields.Many2one("payment.transaction", readonly=True)
-    cip = fields.Char(
-        string="PagoEfectivo Code", related="transaction_id.provider_reference"
-    )
-    expiry = fields.Datetime(
-        string="Valid Until", related="transaction_id.pagoefectivo_expiry"
-    )
-    currency_id = fields.Many2one(related="transaction_id.currency_id")
-    amount = fields.Monetary(related="transaction_id.amount")
+    cip = fields.Char(string="PagoEfectivo Code", readonly=True)
+    expiry = fields.Datetime(string="Valid Until", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    amount = fields.Monetary(readonly=True)
