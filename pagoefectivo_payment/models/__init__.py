@@ -20,3 +20,6 @@ from . import payment_transaction_voucher_mail
 from . import pagoefectivo_refund_confirmation
 from . import payment_provider_refund
 from . import payment_transaction_refund
+from . import payment_provider_invoice_voucher
+from . import payment_transaction_voucher_renewal
+from . import account_move_voucher_follow_up

@@ -15,4 +15,5 @@ from . import test_refunds
 from . import test_credit_note_refund
 from . import test_invoice_voucher_issue
 from . import test_invoice_voucher_documents
+from . import test_invoice_voucher_follow_up
 from . import test_invoice_voucher_money
