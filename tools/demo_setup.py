@@ -124,6 +124,14 @@ def setup_provider(env, company):
     provider.payment_method_ids.active = True
 
 
+def setup_invoice_codes(env, company):
+    """Invoices of the sales journal get their PagoEfectivo code when sent by
+    email: post an invoice, send it, and the email and its PDF carry it."""
+    env["account.journal"].search(
+        [("type", "=", "sale"), ("company_id", "=", company.id)]
+    ).pagoefectivo_auto_issue = "send"
+
+
 def setup_accountant(env):
     """The admin closes the day: importing PagoEfectivo files books bank
     statement lines, which Odoo Community allows only with "Show Full
@@ -171,6 +179,7 @@ def main(env):
     setup_products(env)
     setup_customer(env)
     setup_provider(env, company)
+    setup_invoice_codes(env, company)
     setup_accountant(env)
     setup_clearing_journal(env, company)
     setup_base_url(env)
