@@ -2,6 +2,7 @@ import json
 from contextlib import contextmanager
 
 from odoo.fields import Command
+from odoo.tests import new_test_user
 
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
@@ -20,6 +21,17 @@ class PagoEfectivoCommon(AccountPaymentCommon, PaymentHttpCommon):
     """A Peruvian company whose PagoEfectivo provider talks to the emulator."""
 
     country_code = "PE"
+
+    @classmethod
+    def _new_user(cls, login, group="account.group_account_invoice"):
+        """An internal user of the company with `group` (billing by default)."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=f"base.group_user,{group}",
+            company_id=cls.env.company.id,
+            company_ids=[Command.set(cls.env.company.ids)],
+        )
 
     @classmethod
     def setUpClass(cls):

@@ -9,7 +9,7 @@ from lxml import html
 from PIL import Image
 
 from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import PagoEfectivoCommon
 
@@ -29,16 +29,6 @@ class TestInvoiceVoucherDocuments(PagoEfectivoCommon):
         # and who send them.
         cls.auditor = cls._new_user("pe_auditor", "account.group_account_readonly")
         cls.billing_user = cls._new_user("pe_billing", "account.group_account_invoice")
-
-    @classmethod
-    def _new_user(cls, login, group):
-        return new_test_user(
-            cls.env,
-            login=login,
-            groups=f"base.group_user,{group}",
-            company_id=cls.env.company.id,
-            company_ids=[Command.set(cls.env.company.ids)],
-        )
 
     # === HELPERS === #
 

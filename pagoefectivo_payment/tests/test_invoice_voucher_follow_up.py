@@ -3,7 +3,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo.fields import Command, Domain
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 from odoo.tools.safe_eval import safe_eval
 
@@ -22,16 +22,6 @@ class TestInvoiceVoucherFollowUp(PagoEfectivoCommon):
         cls.billing_user = cls._new_user("pe_follow_billing")
         cls.salesperson = cls._new_user("pe_follow_sales")
         cls.sale_journal = cls.company_data["default_journal_sale"]
-
-    @classmethod
-    def _new_user(cls, login):
-        return new_test_user(
-            cls.env,
-            login=login,
-            groups="base.group_user,account.group_account_invoice",
-            company_id=cls.env.company.id,
-            company_ids=[Command.set(cls.env.company.ids)],
-        )
 
     # === HELPERS === #
 

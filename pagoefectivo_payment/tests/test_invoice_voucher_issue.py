@@ -3,8 +3,7 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.fields import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from ..models import account_move_voucher_issue
 from ..tools.lima_time import format_lima, parse_lima
@@ -23,16 +22,6 @@ class TestInvoiceVoucherIssue(PagoEfectivoCommon):
             "pe_issue_billing", "account.group_account_invoice"
         )
         cls.sale_journal = cls.company_data["default_journal_sale"]
-
-    @classmethod
-    def _new_user(cls, login, group):
-        return new_test_user(
-            cls.env,
-            login=login,
-            groups=f"base.group_user,{group}",
-            company_id=cls.env.company.id,
-            company_ids=[Command.set(cls.env.company.ids)],
-        )
 
     # === HELPERS === #
 
