@@ -232,34 +232,26 @@ class PaymentTransaction(models.Model):
     def _pagoefectivo_withdraw_outdated(self):
         """Withdraw the vouchers that ask more than their documents still ask,
         saying why: nothing is due any more, or less than the code."""
-        outdated = self._pagoefectivo_paid_elsewhere()
-        nothing_due = outdated.filtered(
-            lambda tx: (
-                tx.currency_id.compare_amounts(tx._pagoefectivo_amount_left(), 0) <= 0
-            )
-        )
-        nothing_due._pagoefectivo_withdraw(
-            self.env._("Its order or invoices were paid by other means.")
-        )
-        for tx in outdated - nothing_due:
-            tx._pagoefectivo_withdraw(
-                self.env._(
+        for tx, left in self._pagoefectivo_outdated():
+            if tx.currency_id.compare_amounts(left, 0) <= 0:
+                reason = self.env._("Its order or invoices were paid by other means.")
+            else:
+                reason = self.env._(
                     "Its invoice or order now asks less than this code: %(left)s are "
                     "still due, not %(amount)s.",
-                    left=format_amount(
-                        self.env, tx._pagoefectivo_amount_left(), tx.currency_id
-                    ),
+                    left=format_amount(self.env, left, tx.currency_id),
                     amount=format_amount(self.env, tx.amount, tx.currency_id),
                 )
-            )
+            tx._pagoefectivo_withdraw(reason)
 
     @api.model
-    def _pagoefectivo_paid_elsewhere(self):
-        """Pending vouchers for more than their order or invoices still ask:
-        paid by other means, in part or in full (a payment, a credit note), or
-        no longer posted (cancelled or back to draft). A code for less than
-        what is due (an installment, an early-payment discount, a partial
-        amount chosen by the customer) stays."""
+    def _pagoefectivo_outdated(self):
+        """[(voucher, amount left)] of the pending vouchers for more than their
+        order or invoices still ask: paid by other means, in part or in full
+        (a payment, a credit note), or no longer posted (cancelled or back to
+        draft). A code for less than what is due (an installment, an
+        early-payment discount, a partial amount chosen by the customer)
+        stays."""
         pending = self.search(
             [
                 ("provider_code", "=", "pagoefectivo"),
@@ -270,14 +262,12 @@ class PaymentTransaction(models.Model):
                 ("sale_order_ids", "!=", False),
             ]
         )
-        return pending.filtered(
-            lambda tx: (
-                tx.currency_id.compare_amounts(
-                    tx.amount, tx._pagoefectivo_amount_left()
-                )
-                > 0
-            )
-        )
+        outdated = []
+        for tx in pending:
+            left = tx._pagoefectivo_amount_left()
+            if tx.currency_id.compare_amounts(tx.amount, left) > 0:
+                outdated.append((tx, left))
+        return outdated
 
     def _pagoefectivo_delete_cip(self):
         self.ensure_one()

@@ -18,9 +18,6 @@ VOUCHER_STATES = [
 # Expired vouchers are followed up when they expired this recently: older ones
 # (e.g. when the module is installed) are left alone.
 EXPIRY_FOLLOW_UP_DAYS = 7
-# A renewal PagoEfectivo could not issue is tried again this long after the
-# expiry; after that, the salesperson is told.
-RENEWAL_RETRY_HOURS = 24
 
 
 class PaymentTransaction(models.Model):
@@ -228,7 +225,17 @@ class PaymentTransaction(models.Model):
             return
         [result] = invoice._pagoefectivo_issue_vouchers()
         if result["status"] == "failed":
-            self.pagoefectivo_replace_pending = True
+            # Not tried again: each try would leave a failed payment and its
+            # messages on the invoice. A code asking more than is due is
+            # withdrawn all the same (see _pagoefectivo_withdraw_outdated).
+            invoice._message_log(
+                body=self.env._(
+                    "PagoEfectivo code %(cip)s no longer asks for the amount due, "
+                    "and no code could be issued for it: %(reason)s",
+                    cip=self.provider_reference,
+                    reason=result["reason"],
+                )
+            )
             return
         if result["status"] == "issued":
             invoice._message_log(
@@ -282,11 +289,8 @@ class PaymentTransaction(models.Model):
             if result["status"] == "reused":  # a new code was issued meanwhile
                 self.pagoefectivo_expiry_handled = True
                 return
-            retry_until = self.pagoefectivo_expiry + timedelta(
-                hours=RENEWAL_RETRY_HOURS
-            )
-            if result["status"] == "failed" and now < retry_until:
-                return  # tried again next run
+            # A renewal that failed is not tried again (each try would leave a
+            # failed payment on the invoice): the salesperson is told.
             problem = result["reason"]
         self.pagoefectivo_expiry_handled = True
         invoice._pagoefectivo_expired_voucher_activity(self, renewals, problem)

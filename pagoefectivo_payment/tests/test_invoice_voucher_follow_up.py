@@ -288,7 +288,10 @@ class TestInvoiceVoucherFollowUp(PagoEfectivoCommon):
         self.assertFalse(self._activities(paid), "it asks nothing")
         self.assertEqual(self._vouchers(paid), paid_tx)
 
-    def test_pagoefectivo_down_delays_only_the_renewal_it_was_asked_for(self):
+    def test_pagoefectivo_down_hands_only_that_renewal_to_the_salesperson(self):
+        """A renewal PagoEfectivo refused is not tried again every run (each try
+        would leave a failed payment on the invoice): the salesperson is told
+        at once; the other invoice is renewed."""
         self.provider.pagoefectivo_invoice_renew = True
         first, second = self._invoice(100), self._invoice(200)
         first_tx, second_tx = self._issue(first), self._issue(second)
@@ -302,15 +305,19 @@ class TestInvoiceVoucherFollowUp(PagoEfectivoCommon):
             mute_logger("odoo.addons.pagoefectivo_payment"),
         ):
             self._follow_up()
-            self.assertFalse(first.pagoefectivo_voucher_id, "tried again next run")
-            self.assertFalse(self._activities(first))
+            self.assertFalse(first.pagoefectivo_voucher_id, "not renewed")
+            self.assertEqual(self._activities(first).user_id, self.salesperson)
             self.assertEqual(
                 second.pagoefectivo_voucher_id.pagoefectivo_renewal_of_id, second_tx
             )
+            failed = first.sudo().transaction_ids.filtered(lambda tx: tx != first_tx)
             self._follow_up()
             self.assertEqual(
-                first.pagoefectivo_voucher_id.pagoefectivo_renewal_of_id, first_tx
+                first.sudo().transaction_ids.filtered(lambda tx: tx != first_tx),
+                failed,
+                "no new try on the next run",
             )
+            self.assertEqual(len(self._activities(first)), 1)
 
     # === THE VOUCHERS LIST === #
 
