@@ -22,7 +22,7 @@ def _merge(counterparts, name):
     Receivable items keep one item per partner for the partner ledger.
     Write-offs stay one per operation, with their reason.
     """
-    merged, others = {}, []
+    merged, targets, others = {}, defaultdict(list), []
     for item in counterparts:
         target = item.get("target")
         if not target:
@@ -33,10 +33,12 @@ def _merge(counterparts, name):
         )
         key = (item["account"], partner)
         if key not in merged:
-            merged[key] = {**item, "partner": partner, "name": name, "target": target}
+            merged[key] = {**item, "partner": partner, "name": name}
         else:
             merged[key]["amount"] += item["amount"]
-            merged[key]["target"] |= target
+        targets[key] += target.ids  # one browse at the end: `|=` copies each time
+    for key, item in merged.items():
+        item["target"] = item["target"].browse(list(dict.fromkeys(targets[key])))
     return list(merged.values()) + others
 
 
