@@ -149,6 +149,19 @@ class PagoEfectivoOperation(models.Model):
                 ),
                 tx,
             )
+        if not tx.payment_id and not tx.is_post_processed:
+            # Odoo's post-processing job makes its payment later: settling the
+            # invoice now would leave that payment as a second credit.
+            return self._exception(
+                "not_confirmed",
+                self.env._(
+                    "Transaction %(reference)s is paid, but Odoo could not make "
+                    "its payment yet (see the server log): Reconcile Again once "
+                    "it has one.",
+                    reference=tx.reference,
+                ),
+                tx,
+            )
         targets = self._payment_lines(tx)
         if not targets:
             return self._exception(
@@ -199,7 +212,8 @@ class PagoEfectivoOperation(models.Model):
         )
 
     def _payment_lines(self, tx):
-        """Open items the paid CIP settles: its payment's, else its invoices'."""
+        """Open items the paid CIP settles: its payment's, else (Odoo
+        post-processed it without one) its invoices'."""
         payment = tx.payment_id
         if payment:
             return payment.move_id.line_ids.filtered(

@@ -1,5 +1,7 @@
 import logging
 
+import psycopg2
+
 from odoo import api, models
 from odoo.fields import Domain
 
@@ -95,12 +97,16 @@ class PaymentTransaction(models.Model):
     def _pagoefectivo_create_payments(self):
         """Post-process paid transactions that have no payment yet.
 
-        A transaction whose post-processing fails keeps no payment: its CIP
-        then settles its open invoice directly.
+        A transaction whose post-processing fails keeps no payment and stays
+        to post-process: Odoo's post-processing job tries it again, and its
+        CIP waits for that payment (see `_match_payment`). Database conflicts
+        are raised: the caller's transaction is retried.
         """
         for tx in self:
             try:
                 with self.env.cr.savepoint():
                     tx._post_process()
-            except Exception:  # noqa: BLE001 - the invoice fallback takes over
+            except psycopg2.OperationalError:
+                raise
+            except Exception:  # noqa: BLE001 - the CIP waits for the payment
                 _logger.exception("Could not post-process transaction %s", tx.reference)

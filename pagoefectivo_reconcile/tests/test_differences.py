@@ -36,9 +36,10 @@ class TestDifferences(PagoEfectivoReconcileCommon):
 
     def _unpaid_invoice_paid_with(self, invoice_amount, paid, paid_at):
         """An amount mismatch whose candidate is the invoice itself: its
-        transaction was paid, but no payment could be made for it."""
+        transaction was paid and post-processed, but no payment made for it."""
         tx = self._transaction(invoice_amount, state="pending")
         tx._set_done()
+        tx.is_post_processed = True
         Tx = type(self.env["payment.transaction"])
         with patch.object(Tx, "_post_process", side_effect=UserError("no journal")):
             record = self._import(

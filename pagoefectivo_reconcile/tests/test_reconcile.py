@@ -505,9 +505,37 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         self.assertIn("exceptions: 0.", done["message"])
         self.assertEqual(done["type"], "success")
 
-    def test_invoice_is_settled_directly_when_no_payment_can_be_made(self):
+    def test_a_cip_waits_for_the_payment_odoo_could_not_make_yet(self):
+        """Settling the invoice directly would leave the payment Odoo's
+        post-processing job makes later as a second credit of the customer."""
         tx = self._transaction(70.0, state="pending")
         tx._set_done()  # paid, never post-processed
+        Tx = type(self.env["payment.transaction"])
+        with patch.object(Tx, "_post_process", side_effect=UserError("no journal")):
+            record = self._import(
+                self._settlement([self._cip(tx, self.lima(2026, 3, 27, 10))])
+            )
+        op = record.operation_ids.filtered("cip")
+        self.assertEqual((op.state, op.reason), ("exception", "not_confirmed"))
+        self.assertIn("could not make its payment", op.note)
+        self.assertFalse(op.statement_line_id.line_ids.reconciled_lines_ids)
+        self.assertEqual(tx.invoice_ids.payment_state, "not_paid")
+
+        tx._post_process()  # as Odoo's post-processing job does, the cause fixed
+        self.assertTrue(tx.payment_id)
+        op.action_reconcile()
+        self.assertEqual(op.state, "reconciled")
+        self.assertEqual(tx.invoice_ids.payment_state, "paid")
+        payments = self.env["account.payment"].search(
+            [("partner_id", "=", tx.partner_id.commercial_partner_id.id)]
+        )
+        self.assertEqual(payments, tx.payment_id)
+        self.assertEqual(tx.partner_id.commercial_partner_id.credit, 0.0)
+
+    def test_a_post_processed_transaction_without_payment_settles_its_invoice(self):
+        tx = self._transaction(70.0, state="pending")
+        tx._set_done()
+        tx.is_post_processed = True  # Odoo made no payment and will make none
         Tx = type(self.env["payment.transaction"])
         with patch.object(Tx, "_post_process", side_effect=UserError("no journal")):
             record = self._import(
