@@ -282,7 +282,7 @@ class PagoEfectivoImport(models.Model):
 
     def action_resume(self):
         """Process a stopped file again, from the batch that failed."""
-        self._check_can_act()
+        self._check_can_resume()
         for record in self:
             if record.state != "failed":
                 raise UserError(self.env._("Only a stopped file can be resumed."))
@@ -296,6 +296,23 @@ class PagoEfectivoImport(models.Model):
                 self.env._(
                     "The file is still being imported in the background: wait until "
                     "it is done."
+                )
+            )
+
+    def _check_not_stopped(self):
+        """A stopped file is resumed before anything else is done with it: its
+        deposits are checked for double payouts, and its commissions booked,
+        once all its rows are in (`_finish_import`)."""
+        for record in self.filtered(lambda r: r.state == "failed"):
+            raise UserError(
+                self.env._(
+                    "%(file)s stopped after %(done)s of %(rows)s rows: Resume "
+                    "it in Imported Files first. Its deposits are checked for "
+                    "CIPs paid out twice, and its commissions booked, once all "
+                    "its rows are in.",
+                    file=record.name,
+                    done=record.rows_done,
+                    rows=record.row_count,
                 )
             )
 

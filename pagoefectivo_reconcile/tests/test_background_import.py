@@ -1,5 +1,6 @@
 from unittest.mock import patch
 
+from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -170,6 +171,16 @@ class TestBackgroundImport(PagoEfectivoReconcileCommon):
         self.assertIn("Configure the journal", record.job_error)
         self.assertIn("Configure the journal", Import._message_for(record))
         self._assert_whole_batches(record, 2 * BATCH)  # the third left nothing
+        # Nothing is booked or undone on a stopped file until it is resumed:
+        # its deposit and commissions wait for all its rows.
+        for action in (
+            record.action_reconcile,
+            record.action_undo,
+            self._operations()[0].action_undo,
+        ):
+            with self.assertRaisesRegex(UserError, "Resume it in Imported Files"):
+                action()
+        self._assert_whole_batches(record, 2 * BATCH)
 
         # Fixed and resumed: it goes on from the third batch to the end.
         journal.pagoefectivo_transfer_account_id = transfer
