@@ -11,8 +11,9 @@ side in the same run:
 * set-up of each day: its paid transactions with posted payments, batch
   created and posted in bulk (payments/s against the plain payment baseline);
 * a mixed day (--lines, default 10,000 CIPs): 3 % unknown CIPs, 2 % amount
-  mismatches, 2 % refunds with their credit notes, 1 % lost notifications
-  (pending in Odoo, paid in the emulator: the import asks its /v1/cips/search);
+  mismatches, 2 % refunds (asked for in Odoo) with their credit notes, 1 %
+  lost notifications (pending in Odoo, paid in the emulator: the import asks
+  its /v1/cips/search);
 * a clean big day (--big, default 50,000 CIPs; 0 skips it);
 * the big day's file imported again (the mixed one's without --big).
 
@@ -269,6 +270,14 @@ class Bench:
             ]
         )
 
+    def refund_requests(self, snapshots):
+        """Refunds asked for in Odoo, in full: a file row confirms only those."""
+        txs = self.env["payment.transaction"].search(
+            [("reference", "in", [s["transactionCode"] for s in snapshots])]
+        )
+        for tx in txs:
+            tx.action_refund(amount_to_refund=tx.amount)
+
     def credit_notes(self, amounts, day):
         notes = self.env["account.move"].create(
             [
@@ -383,6 +392,8 @@ def mixed_day(bench, count, day):
             refund_day = datetime.fromisoformat(refunded[0]["datePayment"]).date()
             bench.credit_notes([float(s["amount"]) for s in refunded], refund_day)
         bench.env.cr.commit()
+    bench.refund_requests(refunded)
+    bench.env.cr.commit()
     for snapshot in refunded:
         paid = datetime.fromisoformat(snapshot["datePayment"])
         when = (paid + timedelta(hours=1)).isoformat()

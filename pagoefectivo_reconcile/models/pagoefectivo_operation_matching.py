@@ -279,7 +279,8 @@ class PagoEfectivoOperation(models.Model):
 
     def _match_refunds(self, transactions):
         """{operation: Outcome}: a refund PagoEfectivo vouches for (see
-        `_verify_refunds`) confirms its CIP's refund in Odoo, as the payment
+        `_verify_refunds`) and someone asked for in Odoo (else an exception,
+        see `_unrequested`) confirms its CIP's refund in Odoo, as the payment
         addon's other sources do, once whichever comes first; the row then
         settles that refund's payment. Its customer's open credit notes and
         outbound refund payments of the same amount are the candidates when
@@ -340,6 +341,21 @@ class PagoEfectivoOperation(models.Model):
                 )
                 if by_hand:
                     used.add(by_hand.id)
+                elif op._unrequested(tx):
+                    outcomes[op] = op._exception(
+                        "not_confirmed",
+                        self.env._(
+                            "The file reports a refund of %(amount)s of CIP "
+                            "%(cip)s that nobody asked for in Odoo, and a file "
+                            "alone books no refund. If PagoEfectivo's portal "
+                            "shows it, ask for it on the payment (Refund), then "
+                            "Reconcile Again.",
+                            amount=self._money(-op.amount),
+                            cip=op.cip,
+                        ),
+                        tx,
+                    )
+                    continue
                 confirmed[op] = op._confirm_refund(tx, by_hand.payment_id)
         settled = []
         for op, (outcome, refund_tx) in confirmed.items():
@@ -372,6 +388,20 @@ class PagoEfectivoOperation(models.Model):
                 )
             ),
             no_line,
+        )
+
+    def _unrequested(self, tx):
+        """Whether this row would book a refund of `tx` that Odoo has no
+        request for and no other source confirmed: only a person who asked
+        for it, or PagoEfectivo's signed notice, makes such a refund."""
+        amount = -self.amount
+        return (
+            not tx._pagoefectivo_pending_request_for(amount)
+            and not tx._pagoefectivo_refunds("done", amount)
+            and self.currency_id.compare_amounts(
+                amount, tx._pagoefectivo_refund_left()
+            )
+            <= 0
         )
 
     def _emailed(self):

@@ -114,6 +114,7 @@ class TestCipTrust(PagoEfectivoReconcileCommon):
         notes = {
             tx: credit_note(amount) for tx, amount in ((vouched, 20.0), (unknown, 15.0))
         }
+        vouched.action_refund(amount_to_refund=20.0)
         paid_at = self.lima(2026, 8, 13, 10)
         later = paid_at + timedelta(hours=3)
         record = self._import(

@@ -245,6 +245,7 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         refunded.partner_id = unexplained.partner_id = self.partner_a
         for tx in refunded | unexplained:  # PagoEfectivo vouches for refunds
             self._paid_at_pagoefectivo(tx)
+        refunded.action_refund(amount_to_refund=15.0)
         paid_at = self.lima(2026, 3, 11, 10)
         record = self._import(
             self._settlement(
@@ -263,12 +264,10 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         missing = refunds.filtered(lambda o: o.cip == unexplained.provider_reference)
         self.assertEqual(matched.state, "reconciled")
         self.assertEqual(credit_note.payment_state, "paid")
-        # No request in Odoo: the refund PagoEfectivo made is booked and flagged.
-        self.assertEqual(missing.state, "reconciled")
-        self.assertIn(
-            "PagoEfectivo refund not requested in Odoo",
-            unexplained.payment_id.activity_ids.mapped("summary"),
-        )
+        # No request in Odoo: a file alone books no refund.
+        self.assertEqual((missing.state, missing.reason), ("exception", "not_confirmed"))
+        self.assertFalse(unexplained.child_transaction_ids)
+        self.assertFalse(missing.statement_line_id.is_reconciled)
 
     def test_lost_notification_is_confirmed_by_the_import(self):
         tx = self._issued_transaction(88.0)

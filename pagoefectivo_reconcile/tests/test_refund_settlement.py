@@ -69,25 +69,28 @@ class TestRefundSettlement(PagoEfectivoReconcileCommon):
             ["settlement", "webhook"],
         )
 
-    def test_a_row_first_then_the_webhook_book_one_refund(self):
+    def test_an_unrequested_row_books_nothing_the_webhook_then_books_it(self):
+        """A file alone books no refund nobody asked for; PagoEfectivo's
+        signed notice does, and the row then settles it."""
         tx = self._paid_at_pagoefectivo(self._transaction(60.0))
         record = self._import(
             self._refund_settlement(tx, 25.0, self.lima(2026, 4, 7, 10))
         )
-        refund = self._refunds(tx)
-        self.assertEqual((refund.state, refund.amount), ("done", -25.0))
-        self.assertEqual(self._refund_row(record, tx).state, "reconciled")
-        self.assertIn(
-            "PagoEfectivo refund not requested in Odoo",
-            tx.payment_id.activity_ids.mapped("summary"),
-        )
-        outcome = self.env["payment.transaction"]._pagoefectivo_confirm_refund(
+        op = self._refund_row(record, tx)
+        self.assertEqual((op.state, op.reason), ("exception", "not_confirmed"))
+        self.assertIn("nobody asked for in Odoo", op.note)
+        self.assertFalse(self._refunds(tx))
+
+        outcome, refund = self.env["payment.transaction"]._pagoefectivo_confirm_refund(
             tx, 25.0, "OP-78", source="webhook"
         )
-        self.assertEqual(outcome, ("duplicate", refund))
+        self.assertEqual((outcome, refund.state, refund.amount), ("unrequested", "done", -25.0))
+        op.action_reconcile()
+        self.assertEqual(op.state, "reconciled")
         self.assertEqual(self._refunds(tx), refund)
+        self.assertEqual(len(refund.payment_id), 1)
 
-    def test_an_unrequested_refund_settles_the_open_credit_note(self):
+    def test_an_unrequested_row_settles_the_credit_note_once_asked_for(self):
         tx = self._paid_at_pagoefectivo(self._transaction(70.0))
         credit_note = self.init_invoice(
             "out_refund",
@@ -99,7 +102,15 @@ class TestRefundSettlement(PagoEfectivoReconcileCommon):
         record = self._import(
             self._refund_settlement(tx, 20.0, self.lima(2026, 4, 8, 10))
         )
-        self.assertEqual(self._refund_row(record, tx).state, "reconciled")
+        op = self._refund_row(record, tx)
+        self.assertEqual(op.state, "exception")
+        self.assertEqual(credit_note.payment_state, "not_paid")
+
+        tx.action_refund(amount_to_refund=20.0)  # the accountant asks for it
+        op.action_reconcile()
+
+        self.assertEqual(op.state, "reconciled")
+        self.assertEqual(self._refunds(tx).state, "done")
         self.assertEqual(credit_note.payment_state, "paid")
         self.assertIn(credit_note, self._refunds(tx).payment_id.reconciled_invoice_ids)
 
