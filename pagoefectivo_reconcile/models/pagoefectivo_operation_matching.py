@@ -398,9 +398,7 @@ class PagoEfectivoOperation(models.Model):
         return (
             not tx._pagoefectivo_pending_request_for(amount)
             and not tx._pagoefectivo_refunds("done", amount)
-            and self.currency_id.compare_amounts(
-                amount, tx._pagoefectivo_refund_left()
-            )
+            and self.currency_id.compare_amounts(amount, tx._pagoefectivo_refund_left())
             <= 0
         )
 

@@ -265,7 +265,9 @@ class TestReconcile(PagoEfectivoReconcileCommon):
         self.assertEqual(matched.state, "reconciled")
         self.assertEqual(credit_note.payment_state, "paid")
         # No request in Odoo: a file alone books no refund.
-        self.assertEqual((missing.state, missing.reason), ("exception", "not_confirmed"))
+        self.assertEqual(
+            (missing.state, missing.reason), ("exception", "not_confirmed")
+        )
         self.assertFalse(unexplained.child_transaction_ids)
         self.assertFalse(missing.statement_line_id.is_reconciled)
 

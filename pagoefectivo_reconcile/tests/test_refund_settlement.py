@@ -84,7 +84,9 @@ class TestRefundSettlement(PagoEfectivoReconcileCommon):
         outcome, refund = self.env["payment.transaction"]._pagoefectivo_confirm_refund(
             tx, 25.0, "OP-78", source="webhook"
         )
-        self.assertEqual((outcome, refund.state, refund.amount), ("unrequested", "done", -25.0))
+        self.assertEqual(
+            (outcome, refund.state, refund.amount), ("unrequested", "done", -25.0)
+        )
         op.action_reconcile()
         self.assertEqual(op.state, "reconciled")
         self.assertEqual(self._refunds(tx), refund)
