@@ -158,13 +158,17 @@ class PagoEfectivoImport(models.Model):
     def _cron_process_imports(self):
         """Process the files waiting, oldest first, one committed step at a time,
         until none is left or the run's time is up (the job then runs again at
-        once: `ir.cron` reschedules a job that reports work remaining)."""
+        once: `ir.cron` reschedules a job that reports work remaining). A call
+        once the time is up does nothing: `ir.cron` calls a job at least
+        MIN_RUNS_PER_JOB times a run, and a step takes seconds."""
         records = self.sudo().search(
             [("state", "in", ("queued", "running"))], order="id"
         )
-        self._commit_import_progress(
+        time_left = self._commit_import_progress(
             remaining=sum(record._steps_left() for record in records)
         )
+        if time_left <= 0:
+            return
         for record in records:
             while record.state in ("queued", "running"):
                 processed = record._process_step()

@@ -152,6 +152,11 @@ class TestBackgroundImport(PagoEfectivoReconcileCommon):
         cron = self.env.ref("pagoefectivo_reconcile.cron_process_imports")
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
 
+        # Called again once the run's time is up (ir.cron calls a job ten
+        # times at least), the job does no step.
+        self._run_batches(0)
+        self.assertEqual((record.state, record.rows_done), ("queued", 0))
+
         # The run's time is up after two batches: they are done, whole.
         self._run_batches(2)
         self.assertEqual(record.state, "running")
