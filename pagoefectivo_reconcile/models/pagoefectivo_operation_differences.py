@@ -128,6 +128,23 @@ class PagoEfectivoOperation(models.Model):
                     operation=self.display_name,
                 )
             )
+        tx = self.transaction_id
+        if (
+            self.kind == PAYMENT
+            and tx.state == "done"
+            and not tx.payment_id
+            and not tx.is_post_processed
+        ):
+            raise UserError(
+                self.env._(
+                    "%(operation)s waits for the payment Odoo makes for "
+                    "transaction %(reference)s: written off, that payment would "
+                    "credit the customer a second time. Reconcile it again once "
+                    "the payment is made.",
+                    operation=self.display_name,
+                    reference=tx.reference,
+                )
+            )
         if self._overpaid(-difference, line):
             if not self._customer_of(line):
                 raise UserError(

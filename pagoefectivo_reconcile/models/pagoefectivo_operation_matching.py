@@ -127,12 +127,16 @@ class PagoEfectivoOperation(models.Model):
         done_txs = self.env["payment.transaction"].union(
             *(transactions[op] for op in todo if transactions[op].state == "done")
         )
-        done_txs.filtered(lambda tx: not tx.payment_id)._pagoefectivo_create_payments()
+        errors = done_txs.filtered(
+            lambda tx: not tx.payment_id and not tx.is_post_processed
+        )._pagoefectivo_create_payments()
         for op in todo:
-            outcomes[op] = op._match_payment(transactions[op])
+            tx = transactions[op]
+            outcomes[op] = op._match_payment(tx, errors.get(tx))
         return outcomes
 
-    def _match_payment(self, tx):
+    def _match_payment(self, tx, error=None):
+        """`error`: why Odoo could not make the payment of `tx` just now."""
         self.ensure_one()
         if tx.state != "done":
             if self.currency_id.compare_amounts(self.gross, tx.amount):
@@ -156,9 +160,11 @@ class PagoEfectivoOperation(models.Model):
                 "not_confirmed",
                 self.env._(
                     "Transaction %(reference)s is paid, but Odoo could not make "
-                    "its payment yet (see the server log): Reconcile Again once "
-                    "it has one.",
+                    "its payment: %(error)s. Fix the cause, then Reconcile Again; "
+                    "do not write it off: the payment would credit the customer "
+                    "a second time.",
                     reference=tx.reference,
+                    error=error or self.env._("its payment is not made yet"),
                 ),
                 tx,
             )
@@ -348,8 +354,10 @@ class PagoEfectivoOperation(models.Model):
                             "The file reports a refund of %(amount)s of CIP "
                             "%(cip)s that nobody asked for in Odoo, and a file "
                             "alone books no refund. If PagoEfectivo's portal "
-                            "shows it, ask for it on the payment (Refund), then "
-                            "Reconcile Again.",
+                            "shows it, ask for it on the payment (Refund) and "
+                            "Reconcile Again at once: this row then confirms "
+                            "that request as done, and nobody refunds the "
+                            "customer twice.",
                             amount=self._money(-op.amount),
                             cip=op.cip,
                         ),
@@ -395,10 +403,18 @@ class PagoEfectivoOperation(models.Model):
         request for and no other source confirmed: only a person who asked
         for it, or PagoEfectivo's signed notice, makes such a refund."""
         amount = -self.amount
+        if tx._pagoefectivo_pending_request_for(amount):
+            return False
+        # A done refund of that amount the settlement did not confirm yet (the
+        # notice's, the accountant's), or this very row's (Reconcile Again).
+        for refund in tx._pagoefectivo_refunds("done", amount):
+            settled = refund.pagoefectivo_refund_confirmation_ids.filtered(
+                lambda c: c.source == "settlement"
+            )
+            if not settled or self.unique_key in settled.mapped("reference"):
+                return False
         return (
-            not tx._pagoefectivo_pending_request_for(amount)
-            and not tx._pagoefectivo_refunds("done", amount)
-            and self.currency_id.compare_amounts(amount, tx._pagoefectivo_refund_left())
+            self.currency_id.compare_amounts(amount, tx._pagoefectivo_refund_left())
             <= 0
         )
 

@@ -3,6 +3,7 @@ import logging
 import psycopg2
 
 from odoo import api, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 
 from odoo.addons.pagoefectivo_payment import const as pe_const
@@ -98,15 +99,24 @@ class PaymentTransaction(models.Model):
         """Post-process paid transactions that have no payment yet.
 
         A transaction whose post-processing fails keeps no payment and stays
-        to post-process: Odoo's post-processing job tries it again, and its
-        CIP waits for that payment (see `_match_payment`). Database conflicts
-        are raised: the caller's transaction is retried.
+        to post-process (Odoo's post-processing job and Reconcile Again try it
+        again), and its CIP waits for that payment (see `_match_payment`).
+        Database conflicts are raised: the caller's transaction is retried.
+
+        :return: {transaction: why its post-processing failed}
         """
+        errors = {}
         for tx in self:
             try:
                 with self.env.cr.savepoint():
                     tx._post_process()
             except psycopg2.OperationalError:
                 raise
-            except Exception:  # noqa: BLE001 - the CIP waits for the payment
+            except Exception as error:  # noqa: BLE001 - the CIP waits for the payment
                 _logger.exception("Could not post-process transaction %s", tx.reference)
+                errors[tx] = (
+                    error.args[0]
+                    if isinstance(error, UserError) and error.args
+                    else type(error).__name__
+                )
+        return errors

@@ -518,7 +518,9 @@ class TestReconcile(PagoEfectivoReconcileCommon):
             )
         op = record.operation_ids.filtered("cip")
         self.assertEqual((op.state, op.reason), ("exception", "not_confirmed"))
-        self.assertIn("could not make its payment", op.note)
+        self.assertIn("could not make its payment: no journal", op.note)
+        with self.assertRaisesRegex(UserError, "a second time"):
+            op.action_write_off()
         self.assertFalse(op.statement_line_id.line_ids.reconciled_lines_ids)
         self.assertEqual(tx.invoice_ids.payment_state, "not_paid")
 

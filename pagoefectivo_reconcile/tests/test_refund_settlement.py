@@ -116,6 +116,27 @@ class TestRefundSettlement(PagoEfectivoReconcileCommon):
         self.assertEqual(credit_note.payment_state, "paid")
         self.assertIn(credit_note, self._refunds(tx).payment_id.reconciled_invoice_ids)
 
+    def test_a_second_refund_of_the_same_amount_needs_its_own_request(self):
+        tx = self._paid_at_pagoefectivo(self._transaction(100.0))
+        tx.action_refund(amount_to_refund=50.0)
+        first = self._import(
+            self._refund_settlement(tx, 50.0, self.lima(2026, 4, 8, 10))
+        )
+        self.assertEqual(self._refund_row(first, tx).state, "reconciled")
+        refund = self._refunds(tx)
+        self.assertEqual(refund.state, "done")
+
+        second = self._import(  # the other half, refunded in the portal only
+            self._refund_settlement(tx, 50.0, self.lima(2026, 4, 9, 10))
+        )
+        op = self._refund_row(second, tx)
+        self.assertEqual((op.state, op.reason), ("exception", "not_confirmed"))
+        self.assertEqual(self._refunds(tx), refund)
+        op.action_reconcile()  # Reconcile Again changes nothing by itself
+        self.assertEqual(op.state, "exception")
+        first._operations().filtered(lambda o: o.kind == "refund").action_reconcile()
+        self.assertEqual(self._refunds(tx), refund)
+
     def test_a_row_beyond_what_is_left_stays_an_exception(self):
         tx = self._paid_at_pagoefectivo(self._transaction(50.0))
         self.env["payment.transaction"]._pagoefectivo_confirm_refund(
