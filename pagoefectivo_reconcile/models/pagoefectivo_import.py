@@ -329,12 +329,6 @@ class PagoEfectivoImport(models.Model):
         return self.operation_ids | self.settled_operation_ids
 
     def _check_can_act(self):
-        """`_check_can_resume`, and refuse stopped files too (see
-        `_check_not_stopped`)."""
-        self._check_can_resume()
-        self._check_not_stopped()
-
-    def _check_can_resume(self):
         """Refuse, before anything is done, a user who may not import or
         reconcile these files (an accountant's group, the files' companies),
         and files the background job is still importing.
@@ -356,6 +350,7 @@ class PagoEfectivoImport(models.Model):
 
     def action_reconcile(self):
         self._check_can_act()
+        self._check_not_stopped()
         self.sudo()._operations()._reconcile()
         return True
 

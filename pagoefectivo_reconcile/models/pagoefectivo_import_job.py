@@ -286,7 +286,7 @@ class PagoEfectivoImport(models.Model):
 
     def action_resume(self):
         """Process a stopped file again, from the batch that failed."""
-        self._check_can_resume()
+        self._check_can_act()
         for record in self:
             if record.state != "failed":
                 raise UserError(self.env._("Only a stopped file can be resumed."))
@@ -304,9 +304,10 @@ class PagoEfectivoImport(models.Model):
             )
 
     def _check_not_stopped(self):
-        """A stopped file is resumed before anything else is done with it: its
+        """A stopped file is resumed before anything of it is booked: its
         deposits are checked for double payouts, and its commissions booked,
-        once all its rows are in (`_finish_import`)."""
+        once all its rows are in (`_finish_import`). Undo stays open: it is
+        the way out of a file that cannot be resumed."""
         for record in self.filtered(lambda r: r.state == "failed"):
             raise UserError(
                 self.env._(

@@ -133,7 +133,11 @@ class PagoEfectivoOperation(models.Model):
 
     def _check_can_act(self):
         """Refuse a user who may not reconcile these operations, or operations
-        of a file still being imported (see pagoefectivo.import's)."""
+        of a file still being imported or stopped (see pagoefectivo.import's)."""
+        self._check_can_undo()
+        (self.import_id | self.settlement_id)._check_not_stopped()
+
+    def _check_can_undo(self):
         self.check_access("read")
         (self.import_id | self.settlement_id)._check_can_act()
 

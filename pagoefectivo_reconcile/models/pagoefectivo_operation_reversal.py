@@ -22,7 +22,7 @@ class PagoEfectivoOperation(models.Model):
 
     def action_undo(self):
         """Undo the reconciliation of these operations only."""
-        self._check_can_act()
+        self._check_can_undo()
         self.sudo()._undo(keep_waiting=True)
         return True
 
