@@ -154,8 +154,9 @@ class PagoEfectivoOperation(models.Model):
                 tx,
             )
         if not tx.payment_id and not tx.is_post_processed:
-            # Odoo's post-processing job makes its payment later: settling the
-            # invoice now would leave that payment as a second credit.
+            # Odoo's post-processing job (4 days) or Reconcile Again makes its
+            # payment later: settling the invoice now would leave that payment
+            # as a second credit.
             return self._exception(
                 "not_confirmed",
                 self.env._(
