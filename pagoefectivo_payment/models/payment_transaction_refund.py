@@ -12,11 +12,12 @@ from ..tools.lima_time import lima_date, lima_day_start
 _logger = get_payment_logger(__name__)
 
 # What a confirmation did (see _pagoefectivo_confirm_refund).
-CONFIRMED, DUPLICATE, UNREQUESTED, EXCEEDS = (
+CONFIRMED, DUPLICATE, UNREQUESTED, EXCEEDS, NOT_REQUESTED = (
     "confirmed",
     "duplicate",
     "unrequested",
     "exceeds",
+    "not_requested",
 )
 
 
@@ -211,6 +212,7 @@ class PaymentTransaction(models.Model):
         source="settlement",
         request=None,
         payment=None,
+        book_unrequested=True,
     ):
         """PagoEfectivo refunded `amount` of `source_tx`: the one entry point of
         the notification, the settlement report and the accountant.
@@ -228,11 +230,16 @@ class PaymentTransaction(models.Model):
         :param request: the pending refund it confirms, when the source knows it;
             else the oldest pending request of that amount, or the oldest of a
             larger one (PagoEfectivo may refund less than was asked).
+        :param bool book_unrequested: book a refund no request asked for and
+            no other source confirmed (a source that vouches for it on its
+            own); else, without `payment`, book nothing and say so.
         :return: (outcome, refund transaction): "confirmed" (a request is done,
             its refund payment booked), "duplicate" (known already, nothing
             changed), "unrequested" (no request matched: a done refund was
-            created, booked and flagged for review) or "exceeds" (more than is
-            left to refund: nothing booked, flagged for review; no transaction).
+            created, booked and flagged for review), "not_requested" (the same,
+            not booked: `book_unrequested` is off; no transaction) or "exceeds"
+            (more than is left to refund: nothing booked, flagged for review;
+            no transaction).
         :raise UserError: the request was withdrawn, or is smaller than the
             amount; or this source's reference is known with another amount.
 
@@ -319,6 +326,8 @@ class PaymentTransaction(models.Model):
                 ),
             )
             return EXCEEDS, self.browse()
+        if not (book_unrequested or payment):
+            return NOT_REQUESTED, self.browse()
         refund = source_tx._create_child_transaction(amount, is_refund=True)
         if payment:
             # Post-processing then books no other payment.

@@ -129,12 +129,7 @@ class PagoEfectivoOperation(models.Model):
                 )
             )
         tx = self.transaction_id
-        if (
-            self.kind == PAYMENT
-            and tx.state == "done"
-            and not tx.payment_id
-            and not tx.is_post_processed
-        ):
+        if self.kind == PAYMENT and tx._pagoefectivo_awaits_payment():
             raise UserError(
                 self.env._(
                     "%(operation)s waits for the payment Odoo makes for "

@@ -9,6 +9,7 @@ from odoo.tools.misc import format_amount
 
 from odoo.addons.pagoefectivo_payment.models.payment_transaction_refund import (
     EXCEEDS,
+    NOT_REQUESTED,
 )
 
 from ..tools.report_rows import DEPOSIT, PAYMENT, REFUND
@@ -128,7 +129,7 @@ class PagoEfectivoOperation(models.Model):
             *(transactions[op] for op in todo if transactions[op].state == "done")
         )
         errors = done_txs.filtered(
-            lambda tx: not tx.payment_id and not tx.is_post_processed
+            lambda tx: tx._pagoefectivo_awaits_payment()
         )._pagoefectivo_create_payments()
         for op in todo:
             tx = transactions[op]
@@ -153,7 +154,7 @@ class PagoEfectivoOperation(models.Model):
                 ),
                 tx,
             )
-        if not tx.payment_id and not tx.is_post_processed:
+        if tx._pagoefectivo_awaits_payment():
             # Odoo's post-processing job (4 days) or Reconcile Again makes its
             # payment later: settling the invoice now would leave that payment
             # as a second credit.
@@ -286,8 +287,8 @@ class PagoEfectivoOperation(models.Model):
 
     def _match_refunds(self, transactions):
         """{operation: Outcome}: a refund PagoEfectivo vouches for (see
-        `_verify_refunds`) and someone asked for in Odoo (else an exception,
-        see `_unrequested`) confirms its CIP's refund in Odoo, as the payment
+        `_verify_refunds`) and someone asked for in Odoo (else an exception:
+        a file alone books no refund) confirms its CIP's refund in Odoo, as the payment
         addon's other sources do, once whichever comes first; the row then
         settles that refund's payment. Its customer's open credit notes and
         outbound refund payments of the same amount are the candidates when
@@ -348,23 +349,6 @@ class PagoEfectivoOperation(models.Model):
                 )
                 if by_hand:
                     used.add(by_hand.id)
-                elif op._unrequested(tx):
-                    outcomes[op] = op._exception(
-                        "not_confirmed",
-                        self.env._(
-                            "The file reports a refund of %(amount)s of CIP "
-                            "%(cip)s that nobody asked for in Odoo, and a file "
-                            "alone books no refund. If PagoEfectivo's portal "
-                            "shows it, ask for it on the payment (Refund) and "
-                            "Reconcile Again at once: this row then confirms "
-                            "that request as done, and nobody refunds the "
-                            "customer twice.",
-                            amount=self._money(-op.amount),
-                            cip=op.cip,
-                        ),
-                        tx,
-                    )
-                    continue
                 confirmed[op] = op._confirm_refund(tx, by_hand.payment_id)
         settled = []
         for op, (outcome, refund_tx) in confirmed.items():
@@ -399,26 +383,6 @@ class PagoEfectivoOperation(models.Model):
             no_line,
         )
 
-    def _unrequested(self, tx):
-        """Whether this row would book a refund of `tx` that Odoo has no
-        request for and no other source confirmed: only a person who asked
-        for it, or PagoEfectivo's signed notice, makes such a refund."""
-        amount = -self.amount
-        if tx._pagoefectivo_pending_request_for(amount):
-            return False
-        # A done refund of that amount the settlement did not confirm yet (the
-        # notice's, the accountant's), or this very row's (Reconcile Again).
-        for refund in tx._pagoefectivo_refunds("done", amount):
-            settled = refund.pagoefectivo_refund_confirmation_ids.filtered(
-                lambda c: c.source == "settlement"
-            )
-            if not settled or self.unique_key in settled.mapped("reference"):
-                return False
-        return (
-            self.currency_id.compare_amounts(amount, tx._pagoefectivo_refund_left())
-            <= 0
-        )
-
     def _emailed(self):
         """Whether this row came in a file emailed to the journal: a From
         header vouches for nothing, so such a row books no refund."""
@@ -440,18 +404,34 @@ class PagoEfectivoOperation(models.Model):
                     refunded_at=self.date,
                     source="settlement",
                     payment=payment or None,
+                    book_unrequested=False,  # a file alone vouches for none
                 )
         except (UserError, ValidationError) as error:
             _logger.warning("Refund row %s of CIP %s: %s", self.id, self.cip, error)
             return error, self.env["payment.transaction"]
 
     def _refund_outcome(self, tx, outcome, refund_tx, items, used):
-        """The row settles its refund's payment; an exception when PagoEfectivo
-        refunded more than is left, or Odoo could not book it."""
+        """The row settles its refund's payment; an exception when nobody asked
+        for that refund, PagoEfectivo refunded more than is left, or Odoo could
+        not book it."""
         self.ensure_one()
         candidates = self.env["account.move.line"].union(
             *[line for line in items if line.id not in used][:CANDIDATE_LIMIT]
         )
+        if outcome == NOT_REQUESTED:
+            return self._exception(
+                "not_confirmed",
+                self.env._(
+                    "The file reports a refund of %(amount)s of CIP %(cip)s that "
+                    "nobody asked for in Odoo, and a file alone books no refund. "
+                    "If PagoEfectivo's portal shows it, ask for it on the payment "
+                    "(Refund) and Reconcile Again at once: this row then confirms "
+                    "that request as done, and nobody refunds the customer twice.",
+                    amount=self._money(-self.amount),
+                    cip=self.cip,
+                ),
+                tx,
+            )
         if outcome == EXCEEDS:
             return self._exception(
                 "amount_mismatch",

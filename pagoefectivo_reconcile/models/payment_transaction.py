@@ -95,6 +95,13 @@ class PaymentTransaction(models.Model):
             & Domain("pagoefectivo_api_base", "in", [False, *bases])
         )
 
+    def _pagoefectivo_awaits_payment(self):
+        """Whether this transaction (one, or none) is paid and its payment is
+        still to be made by Odoo's post-processing."""
+        return (
+            self.state == "done" and not self.payment_id and not self.is_post_processed
+        )
+
     def _pagoefectivo_create_payments(self):
         """Post-process paid transactions that have no payment yet.
 
